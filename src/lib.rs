@@ -1,0 +1,11 @@
+//! luminet: networks declared in a [`network!`] block, shape-checked while your crate compiles,
+//! built as [`luminal`](luminet_runtime::luminal) graphs and trained by a Keras-like runtime.
+
+pub use luminet_macros::network;
+pub use luminet_runtime::*;
+
+/// The names most programs need.
+pub mod prelude {
+    pub use luminet_macros::network;
+    pub use luminet_runtime::prelude::*;
+}
