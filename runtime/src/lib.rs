@@ -4,9 +4,20 @@
 
 pub use luminal;
 
+pub mod autodiff;
+pub mod check;
+pub mod backend;
+pub mod ops;
+pub mod rng;
+pub mod session;
 pub mod spec;
+
+pub use backend::{set_threads, Device};
+pub use session::{Session, Var};
 
 /// The names most programs need.
 pub mod prelude {
+    pub use crate::backend::{set_threads, Device};
+    pub use crate::session::{Session, Var};
     pub use crate::spec::*;
 }

@@ -1,0 +1,221 @@
+//! Matrix products: any `SumReduce(k)` of a broadcast `Mul` becomes a call to `gemm`.
+//!
+//! luminal writes `A @ B` as `sum_k(a[m, 1, k] * b[1, n, k])`, and the gradients of that
+//! pattern are the same pattern with other axes broadcast or reduced. Rather than match each
+//! layout, [`MatMulPass`] classifies every axis of the product by which operand is broadcast
+//! along it: real in `a` only is an `M` axis, real in `b` only an `N` axis, the reduced axis is
+//! `K`, real in both is a batch axis. The largest `M` and `N` axes go to `gemm` with the views'
+//! own strides (so transposes cost nothing); any other axis is looped over.
+
+use luminal::op::{InputTensor, Mul, Operator, SumReduce};
+use luminal::prelude::{petgraph::Direction, Graph, ShapeTracker, Tensor, ToIdsMut};
+use luminal::prelude::{move_outgoing_edge, move_references};
+
+use super::elementwise::data;
+use super::view::Strided;
+
+/// How a product axis maps to the operands and the output.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Dim {
+    len: usize,
+    a: isize,
+    b: isize,
+    out: isize,
+}
+
+/// `out[batch.., m, n] = sum_k a[.., m, k] * b[.., k, n]` for arbitrary strides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gemm {
+    /// Index of the reduced axis in the product's logical shape.
+    pub k_axis: usize,
+    /// Threads `gemm` may use.
+    pub threads: usize,
+}
+
+impl Operator for Gemm {
+    fn process(&mut self, inp: Vec<(InputTensor, ShapeTracker)>) -> Vec<Tensor> {
+        let (va, vb) = (Strided::new(&inp[0].1), Strided::new(&inp[1].1));
+        let (a, b) = (data(&inp[0].0), data(&inp[1].0));
+
+        // Output strides: the product's shape without the K axis, row-major.
+        let shape: Vec<usize> = va.axes.iter().map(|x| x.len).collect();
+        let mut out_stride = vec![0isize; shape.len()];
+        let mut acc = 1isize;
+        for i in (0..shape.len()).rev() {
+            if i != self.k_axis {
+                out_stride[i] = acc;
+                acc *= shape[i] as isize;
+            }
+        }
+        let dims: Vec<Dim> = (0..shape.len())
+            .map(|i| Dim {
+                len: shape[i],
+                a: va.axes[i].stride,
+                b: vb.axes[i].stride,
+                out: out_stride[i],
+            })
+            .collect();
+        let k = dims[self.k_axis];
+        let pick = |want: fn(&Dim) -> bool| {
+            (0..dims.len())
+                .filter(|&i| i != self.k_axis && want(&dims[i]))
+                .max_by_key(|&i| dims[i].len)
+        };
+        let m_axis = pick(|d| d.a != 0 && d.b == 0);
+        let n_axis = pick(|d| d.a == 0 && d.b != 0);
+        let unit = Dim { len: 1, a: 0, b: 0, out: 0 };
+        let m = m_axis.map_or(unit, |i| dims[i]);
+        let n = n_axis.map_or(unit, |i| dims[i]);
+        let batch: Vec<Dim> = (0..dims.len())
+            .filter(|&i| i != self.k_axis && Some(i) != m_axis && Some(i) != n_axis)
+            .map(|i| dims[i])
+            .collect();
+
+        let total: usize = shape.iter().enumerate().filter(|(i, _)| *i != self.k_axis).map(|(_, &l)| l).product();
+        let mut out = vec![0.0f32; total];
+        let (a0, b0) = (va.base(), vb.base());
+        let par = if m.len * n.len * k.len >= 1 << 16 && self.threads > 1 {
+            gemm::Parallelism::Rayon(self.threads)
+        } else {
+            gemm::Parallelism::None
+        };
+
+        let count: usize = batch.iter().map(|d| d.len).product();
+        for flat in 0..count {
+            let (mut oa, mut ob, mut oo) = (a0, b0, 0isize);
+            let mut rest = flat;
+            for d in batch.iter().rev() {
+                let i = (rest % d.len) as isize;
+                rest /= d.len;
+                oa += i * d.a;
+                ob += i * d.b;
+                oo += i * d.out;
+            }
+            // SAFETY: every offset below stays inside its buffer: the views were built over
+            // these buffers, and the output strides span exactly `total` elements.
+            unsafe {
+                gemm::gemm(
+                    m.len,
+                    n.len,
+                    k.len,
+                    out.as_mut_ptr().offset(oo),
+                    n.out,
+                    m.out,
+                    false,
+                    a.as_ptr().offset(oa),
+                    k.a,
+                    m.a,
+                    b.as_ptr().offset(ob),
+                    n.b,
+                    k.b,
+                    0.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    par,
+                );
+            }
+        }
+        vec![Tensor::new(out)]
+    }
+}
+
+/// Replaces each `SumReduce` of a broadcast `Mul` with one [`Gemm`].
+#[derive(Debug, Clone, Copy)]
+pub struct MatMulPass {
+    /// Threads each GEMM may use.
+    pub threads: usize,
+}
+
+impl luminal::prelude::Compiler for MatMulPass {
+    fn compile<T: ToIdsMut>(&self, graph: &mut Graph, mut remap: T) {
+        let nodes: Vec<_> = graph.graph.node_indices().collect();
+        for reduce in nodes {
+            let Some(k_axis) = graph
+                .graph
+                .node_weight(reduce)
+                .and_then(|op| op.as_any().downcast_ref::<SumReduce>())
+                .map(|s| s.0)
+            else {
+                continue;
+            };
+            let srcs = graph.get_sources(reduce);
+            let (mul, _, read) = srcs[0];
+            let is_mul = graph.graph.node_weight(mul).is_some_and(|op| op.as_any().is::<Mul>());
+            let private = graph
+                .graph
+                .edges_directed(mul, Direction::Outgoing)
+                .filter(|e| !e.weight().is_schedule())
+                .count()
+                == 1
+                && !graph.no_delete.contains(&mul);
+            if !is_mul || !private || !crate::session::is_plain(&read) {
+                continue;
+            }
+            let operands = graph.get_sources(mul);
+            let (a, b) = (operands[0].2, operands[1].2);
+            if !matmul_shaped(&a, &b, k_axis) {
+                continue;
+            }
+
+            let gemm = graph
+                .add_op(Gemm { k_axis, threads: self.threads })
+                .input(operands[0].0, operands[0].1, a)
+                .input(operands[1].0, operands[1].1, b)
+                .finish();
+            move_outgoing_edge(reduce, gemm, &mut graph.graph);
+            move_references(&mut remap, &mut graph.no_delete, &mut graph.to_retrieve, reduce, gemm);
+            graph.graph.remove_node(reduce);
+            graph.graph.remove_node(mul);
+        }
+    }
+}
+
+/// Whether `sum_k(a * b)` is a (batched) matrix product: dense views, `K` real in both, and at
+/// least one axis broadcast in exactly one operand.
+fn matmul_shaped(a: &ShapeTracker, b: &ShapeTracker, k: usize) -> bool {
+    if a.is_padded() || b.is_padded() || a.is_sliced() || b.is_sliced() {
+        return false;
+    }
+    if a.dims.iter().chain(b.dims.iter()).any(|d| d.to_usize().is_none()) {
+        return false;
+    }
+    let fake = |t: &ShapeTracker, i: usize| t.fake[t.indexes[i]];
+    let n = a.indexes.len();
+    if fake(a, k) || fake(b, k) {
+        return false;
+    }
+    (0..n).any(|i| i != k && fake(a, i) != fake(b, i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Gemm;
+    use crate::check::random;
+    use crate::session::Session;
+
+    /// Forward and both backward products of a dense layer all become GEMMs.
+    #[test]
+    fn the_pass_fires_on_a_dense_layer_and_its_gradients() {
+        let mut s = Session::new();
+        let x = s.input("x", &[8, 5]);
+        let w = s.input("w", &[5, 3]);
+        let y = s.matmul(x, w);
+        let y = s.sin(y);
+        let loss = s.sum_all(y);
+        let mut g = s.grad(loss, &[x, w]);
+        for v in &g {
+            s.retrieve(*v);
+        }
+        s.compile(crate::Device::Cpu, &mut g);
+        let gemms = s.graph().graph.node_weights().filter(|op| op.as_any().is::<Gemm>()).count();
+        assert_eq!(gemms, 3);
+        let (_, xd) = random(&[8, 5], 1);
+        let (_, wd) = random(&[5, 3], 2);
+        s.set(x, xd);
+        s.set(w, wd);
+        s.run();
+        assert_eq!(s.take(g[1]).len(), 15);
+    }
+}
