@@ -29,17 +29,22 @@ impl Default for Tolerance {
 struct Built {
     sess: Session,
     inputs: Vec<Var>,
+    fixed: Vec<Var>,
     projection: Var,
     out: Var,
     loss: Var,
     grads: Vec<Var>,
 }
 
-fn build(shapes: &[Vec<usize>], f: &dyn Fn(&mut Session, &[Var]) -> Var, compiled: bool) -> Built {
+type OpFn<'a> = &'a dyn Fn(&mut Session, &[Var], &[Var]) -> Var;
+
+fn build(shapes: &[Vec<usize>], fixed: &[Vec<usize>], f: OpFn, compiled: bool) -> Built {
     let mut sess = Session::new();
     let mut inputs: Vec<Var> =
         shapes.iter().enumerate().map(|(i, s)| sess.input(&format!("x{i}"), s)).collect();
-    let mut out = f(&mut sess, &inputs);
+    let mut fixed: Vec<Var> =
+        fixed.iter().enumerate().map(|(i, s)| sess.input(&format!("fixed{i}"), s)).collect();
+    let mut out = f(&mut sess, &inputs, &fixed);
     // A random projection makes every output element matter to the scalar loss.
     let mut projection = sess.input("projection", &out.shape());
     let weighted = sess.mul(out, projection);
@@ -50,16 +55,19 @@ fn build(shapes: &[Vec<usize>], f: &dyn Fn(&mut Session, &[Var]) -> Var, compile
         sess.retrieve(*v);
     }
     if compiled {
-        let remap = (&mut inputs, &mut projection, &mut out, &mut loss, &mut grads);
+        let remap = (&mut inputs, &mut fixed, &mut projection, &mut out, &mut loss, &mut grads);
         sess.compile_with(cpu::compiler(crate::backend::threads()), remap);
     }
-    Built { sess, inputs, projection, out, loss, grads }
+    Built { sess, inputs, fixed, projection, out, loss, grads }
 }
+
+/// The output, the loss and the gradients of one run.
+type Eval = (Vec<f32>, f32, Vec<Vec<f32>>);
 
 impl Built {
     /// Runs once: the output, the loss and the gradients.
-    fn eval(&mut self, data: &[Vec<f32>], proj: &[f32]) -> (Vec<f32>, f32, Vec<Vec<f32>>) {
-        for (x, d) in self.inputs.iter().zip(data) {
+    fn eval(&mut self, data: &[Vec<f32>], fixed: &[Vec<f32>], proj: &[f32]) -> Eval {
+        for (x, d) in self.inputs.iter().zip(data).chain(self.fixed.iter().zip(fixed)) {
             self.sess.set(*x, d.clone());
         }
         self.sess.set(self.projection, proj.to_vec());
@@ -91,15 +99,27 @@ pub fn check_op(
     tol: Tolerance,
     f: impl Fn(&mut Session, &[Var]) -> Var,
 ) -> Result<(), String> {
+    check_op_fixed(inputs, &[], tol, move |s, x, _| f(s, x))
+}
+
+/// [`check_op`] with extra inputs `fixed` (such as targets) that are not differentiated.
+pub fn check_op_fixed(
+    inputs: &[(Vec<usize>, Vec<f32>)],
+    fixed: &[(Vec<usize>, Vec<f32>)],
+    tol: Tolerance,
+    f: impl Fn(&mut Session, &[Var], &[Var]) -> Var,
+) -> Result<(), String> {
     let shapes: Vec<Vec<usize>> = inputs.iter().map(|(s, _)| s.clone()).collect();
     let data: Vec<Vec<f32>> = inputs.iter().map(|(_, d)| d.clone()).collect();
-    let mut primitive = build(&shapes, &f, false);
-    let mut fast = build(&shapes, &f, true);
+    let fixed_shapes: Vec<Vec<usize>> = fixed.iter().map(|(s, _)| s.clone()).collect();
+    let fixed: Vec<Vec<f32>> = fixed.iter().map(|(_, d)| d.clone()).collect();
+    let mut primitive = build(&shapes, &fixed_shapes, &f, false);
+    let mut fast = build(&shapes, &fixed_shapes, &f, true);
     let mut rng = Rng::new(99);
     let proj: Vec<f32> = (0..primitive.out.len()).map(|_| rng.uniform(-1.0, 1.0)).collect();
 
-    let (out_p, loss_p, grads_p) = primitive.eval(&data, &proj);
-    let (out_f, loss_f, grads_f) = fast.eval(&data, &proj);
+    let (out_p, loss_p, grads_p) = primitive.eval(&data, &fixed, &proj);
+    let (out_f, loss_f, grads_f) = fast.eval(&data, &fixed, &proj);
     let exact = Tolerance { abs: 1e-4, rel: 1e-4, ..tol };
     compare("output, compiled against primitive", &out_f, &out_p, &exact)?;
     compare("loss, compiled against primitive", &[loss_f], &[loss_p], &exact)?;
@@ -112,9 +132,9 @@ pub fn check_op(
         for (j, n) in numeric.iter_mut().enumerate() {
             let mut shifted = data.clone();
             shifted[i][j] = data[i][j] + tol.eps;
-            let up = fast.eval(&shifted, &proj).1;
+            let up = fast.eval(&shifted, &fixed, &proj).1;
             shifted[i][j] = data[i][j] - tol.eps;
-            let down = fast.eval(&shifted, &proj).1;
+            let down = fast.eval(&shifted, &fixed, &proj).1;
             *n = (up - down) / (2.0 * tol.eps);
         }
         compare(&format!("gradient of input {i} against finite differences"), g, &numeric, &tol)?;

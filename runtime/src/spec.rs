@@ -123,3 +123,89 @@ pub enum Activation {
     /// `x` for `x > 0`, `alpha (e^x - 1)` otherwise (`elu(alpha = 1.0)`).
     Elu(f32),
 }
+
+/// Builds a [`NetworkSpec`] at run time, for networks assembled in code rather than declared
+/// with `network!`. Supports the layers whose shapes need no checking beyond a flat input.
+///
+/// ```
+/// use luminet_runtime::spec::{Activation, Sequential};
+/// let mlp = Sequential::new("mlp", &[784]).dense(128, &[Activation::Relu]).dense(10, &[]).build();
+/// assert_eq!(mlp.output, &[10]);
+/// assert_eq!(mlp.params, 784 * 128 + 128 + 128 * 10 + 10);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sequential {
+    name: &'static str,
+    input: Vec<usize>,
+    layers: Vec<LayerSpec>,
+    shape: Vec<usize>,
+}
+
+impl Sequential {
+    /// An empty network taking samples of `input`.
+    pub fn new(name: &str, input: &[usize]) -> Sequential {
+        Sequential { name: leak_str(name), input: input.to_vec(), layers: vec![], shape: input.to_vec() }
+    }
+
+    fn push(mut self, kind: LayerKind, base: &str, acts: &[Activation], out: Vec<usize>, params: usize) -> Self {
+        let count = self.layers.iter().filter(|l| l.name.starts_with(base)).count();
+        let name = if count == 0 { base.to_string() } else { format!("{base}_{count}") };
+        self.layers.push(LayerSpec {
+            name: leak_str(&name),
+            kind,
+            activations: Box::leak(acts.to_vec().into_boxed_slice()),
+            input: leak(self.shape.clone()),
+            output: leak(out.clone()),
+            params,
+        });
+        self.shape = out;
+        self
+    }
+
+    /// A dense layer over the last axis, then `activations`.
+    pub fn dense(self, units: usize, activations: &[Activation]) -> Self {
+        let fan_in = *self.shape.last().expect("non-empty input shape");
+        let mut out = self.shape.clone();
+        *out.last_mut().expect("non-empty") = units;
+        let kind = LayerKind::Dense { units, bias: true };
+        self.push(kind, "dense", activations, out, fan_in * units + units)
+    }
+
+    /// Flattens each sample.
+    pub fn flatten(self) -> Self {
+        let n = self.shape.iter().product();
+        self.push(LayerKind::Flatten, "flatten", &[], vec![n], 0)
+    }
+
+    /// Dropout at `rate` (training only).
+    pub fn dropout(self, rate: f32) -> Self {
+        let shape = self.shape.clone();
+        self.push(LayerKind::Dropout { rate }, "dropout", &[], shape, 0)
+    }
+
+    /// A stand-alone activation.
+    pub fn activation(self, a: Activation) -> Self {
+        let shape = self.shape.clone();
+        self.push(LayerKind::Activation, "activation", &[a], shape, 0)
+    }
+
+    /// The finished description. Its storage lives for the rest of the program.
+    pub fn build(self) -> &'static NetworkSpec {
+        let params = self.layers.iter().map(|l| l.params).sum();
+        Box::leak(Box::new(NetworkSpec {
+            name: self.name,
+            input: leak(self.input),
+            output: leak(self.shape),
+            layers: Box::leak(self.layers.into_boxed_slice()),
+            params,
+        }))
+    }
+}
+
+fn leak(v: Vec<usize>) -> &'static [usize] {
+    Box::leak(v.into_boxed_slice())
+}
+
+fn leak_str(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}

@@ -1,0 +1,418 @@
+//! Training: a [`Model`] with Keras' `fit`, `evaluate` and `predict`.
+//!
+//! A model compiles one training graph per batch size it meets (forward, loss, backward and
+//! optimizer step together) and one inference graph per batch size, then runs them batch after
+//! batch. Weights and optimizer state live on the host between steps and move into the graph
+//! and back out without copies.
+
+mod history;
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+pub use history::{EpochLog, History};
+
+use crate::backend::Device;
+use crate::data::{batches, Dataset};
+use crate::error::{Error, Result};
+use crate::layers::{self, Forward, Mode, Param};
+use crate::loss::Loss;
+use crate::optim::{Optimizer, Update};
+use crate::rng::Rng;
+use crate::session::{Session, Var};
+use crate::spec::NetworkSpec;
+
+/// Where validation figures come from.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Validation<'a> {
+    /// No validation.
+    #[default]
+    None,
+    /// Hold out this fraction of the training data, taken from its end before shuffling
+    /// (Keras' `validation_split`).
+    Split(f32),
+    /// A separate dataset.
+    Data(&'a Dataset),
+}
+
+/// Settings of one call to [`Model::fit`].
+#[derive(Debug, Clone, Copy)]
+pub struct Fit<'a> {
+    /// Passes over the training data.
+    pub epochs: usize,
+    /// Samples per step; the last batch of an epoch may be smaller.
+    pub batch_size: usize,
+    /// Validation data.
+    pub validation: Validation<'a>,
+    /// Reshuffle the training data each epoch (from the model's seeded generator).
+    pub shuffle: bool,
+    /// Print one line per epoch to standard error.
+    pub verbose: bool,
+}
+
+impl Default for Fit<'_> {
+    fn default() -> Self {
+        Fit { epochs: 1, batch_size: 32, validation: Validation::None, shuffle: true, verbose: true }
+    }
+}
+
+/// Loss and accuracy over a dataset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Metrics {
+    /// Mean loss per sample.
+    pub loss: f32,
+    /// Fraction of samples classified correctly.
+    pub accuracy: f32,
+}
+
+struct TrainGraph {
+    s: Session,
+    x: Var,
+    y: Var,
+    params: Vec<Var>,
+    masks: Vec<(Var, f32)>,
+    loss: Var,
+    out: Var,
+    update: Update,
+}
+
+struct InferGraph {
+    s: Session,
+    x: Var,
+    y: Var,
+    params: Vec<Var>,
+    loss: Var,
+    out: Var,
+}
+
+/// A network with its weights, optimizer and loss, ready to train.
+pub struct Model {
+    spec: NetworkSpec,
+    params: Vec<Param>,
+    optimizer: Optimizer,
+    loss: Loss,
+    device: Device,
+    slots: Vec<Vec<Vec<f32>>>,
+    step: u64,
+    lr: f32,
+    rng: Rng,
+    train_graphs: HashMap<usize, TrainGraph>,
+    infer_graphs: HashMap<usize, InferGraph>,
+}
+
+impl Model {
+    /// The network `spec` with weights initialized from `seed`, trained by Adam (1e-3) on
+    /// categorical cross-entropy until [`Model::compile`] says otherwise.
+    pub fn new(spec: &NetworkSpec, seed: u64) -> Result<Model> {
+        let params = layers::init_params(spec, seed)?;
+        let mut rng = Rng::new(seed);
+        let rng = rng.fork();
+        let mut model = Model {
+            spec: *spec,
+            params,
+            optimizer: Optimizer::adam(1e-3),
+            loss: Loss::CategoricalCrossentropy,
+            device: Device::Cpu,
+            slots: Vec::new(),
+            step: 0,
+            lr: 1e-3,
+            rng,
+            train_graphs: HashMap::new(),
+            infer_graphs: HashMap::new(),
+        };
+        model.compile(Optimizer::adam(1e-3), Loss::CategoricalCrossentropy)?;
+        Ok(model)
+    }
+
+    /// Sets the optimizer and the loss (Keras' `compile`), resetting the optimizer's state.
+    pub fn compile(&mut self, optimizer: Optimizer, loss: Loss) -> Result<()> {
+        optimizer.validate()?;
+        self.optimizer = optimizer;
+        self.loss = loss;
+        self.lr = optimizer.learning_rate();
+        self.step = 0;
+        self.slots = self
+            .params
+            .iter()
+            .map(|p| vec![vec![0.0; p.data.len()]; optimizer.slots()])
+            .collect();
+        self.train_graphs.clear();
+        self.infer_graphs.clear();
+        Ok(())
+    }
+
+    /// Runs training and inference on `device` from now on.
+    pub fn set_device(&mut self, device: Device) {
+        self.device = device;
+        self.train_graphs.clear();
+        self.infer_graphs.clear();
+    }
+
+    /// The network description.
+    pub fn spec(&self) -> &NetworkSpec {
+        &self.spec
+    }
+
+    /// The trainable parameters, in a fixed order.
+    pub fn params(&self) -> &[Param] {
+        &self.params
+    }
+
+    /// The trainable parameters, for loading weights. Shapes must not change.
+    pub fn params_mut(&mut self) -> &mut [Param] {
+        &mut self.params
+    }
+
+    /// The current learning rate.
+    pub fn learning_rate(&self) -> f32 {
+        self.lr
+    }
+
+    /// Sets the learning rate used by the next steps.
+    pub fn set_learning_rate(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+
+    /// Optimizer steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.step
+    }
+
+    fn check_data(&self, data: &Dataset) -> Result<()> {
+        if data.x_shape != self.spec.input {
+            return Err(Error::Shape(format!(
+                "network \"{}\" takes inputs of {:?}, the data has samples of {:?}",
+                self.spec.name, self.spec.input, data.x_shape
+            )));
+        }
+        if data.y_shape != self.spec.output {
+            return Err(Error::Shape(format!(
+                "network \"{}\" outputs {:?}, the data has targets of {:?}",
+                self.spec.name, self.spec.output, data.y_shape
+            )));
+        }
+        Ok(())
+    }
+
+    fn build_train(&self, batch: usize) -> Result<TrainGraph> {
+        let mut s = Session::new();
+        let x = s.input("x", &batched(batch, self.spec.input));
+        let y = s.input("y", &batched(batch, self.spec.output));
+        let params: Vec<Var> = self.params.iter().map(|p| s.input(&p.name, &p.shape)).collect();
+        let mut fwd = Forward::default();
+        let out = layers::forward(&mut s, self.spec.layers, &mut params.iter().copied(), x, Mode::Train, &mut fwd)?;
+        let loss = self.loss.build(&mut s, out, fwd.logits, y);
+        let grads = s.grad(loss, &params);
+        let update = self.optimizer.build(&mut s, &params, &grads);
+        let mut g = TrainGraph { s, x, y, params, masks: fwd.masks, loss, out, update };
+        for v in [g.loss, g.out].iter().chain(&g.update.new_params).chain(g.update.new_states.iter().flatten()) {
+            g.s.retrieve(*v);
+        }
+        let mut masks: Vec<Var> = g.masks.iter().map(|m| m.0).collect();
+        let u = &mut g.update;
+        let remap = (
+            (&mut g.x, &mut g.y, &mut g.params, &mut masks, &mut g.loss, &mut g.out),
+            (&mut u.lr, &mut u.states, &mut u.new_params, &mut u.new_states),
+        );
+        g.s.compile(self.device, remap);
+        for (m, v) in g.masks.iter_mut().zip(masks) {
+            m.0 = v;
+        }
+        Ok(g)
+    }
+
+    fn build_infer(&self, batch: usize) -> Result<InferGraph> {
+        let mut s = Session::new();
+        let x = s.input("x", &batched(batch, self.spec.input));
+        let y = s.input("y", &batched(batch, self.spec.output));
+        let params: Vec<Var> = self.params.iter().map(|p| s.input(&p.name, &p.shape)).collect();
+        let mut fwd = Forward::default();
+        let out = layers::forward(&mut s, self.spec.layers, &mut params.iter().copied(), x, Mode::Infer, &mut fwd)?;
+        let loss = self.loss.build(&mut s, out, fwd.logits, y);
+        let mut g = InferGraph { s, x, y, params, loss, out };
+        g.s.retrieve(g.loss);
+        g.s.retrieve(g.out);
+        g.s.compile(self.device, (&mut g.x, &mut g.y, &mut g.params, &mut g.loss, &mut g.out));
+        Ok(g)
+    }
+
+    /// One optimizer step on a batch; returns the batch's mean loss and its outputs.
+    pub fn train_step(&mut self, x: Vec<f32>, y: Vec<f32>) -> Result<(f32, Vec<f32>)> {
+        let per_sample: usize = self.spec.input.iter().product();
+        let batch = x.len() / per_sample.max(1);
+        if !self.train_graphs.contains_key(&batch) {
+            let g = self.build_train(batch)?;
+            self.train_graphs.insert(batch, g);
+        }
+        self.step += 1;
+        let lr = self.optimizer.step_scalar(self.lr, self.step);
+        let g = self.train_graphs.get_mut(&batch).expect("built above");
+        g.s.set(g.x, x);
+        g.s.set(g.y, y);
+        g.s.set(g.update.lr, vec![lr]);
+        for (v, p) in g.params.iter().zip(&mut self.params) {
+            g.s.set(*v, std::mem::take(&mut p.data));
+        }
+        for (vars, data) in g.update.states.iter().zip(&mut self.slots) {
+            for (v, d) in vars.iter().zip(data.iter_mut()) {
+                g.s.set(*v, std::mem::take(d));
+            }
+        }
+        for &(m, rate) in &g.masks {
+            let keep = 1.0 / (1.0 - rate);
+            let mask = (0..m.len()).map(|_| if self.rng.unit() < rate { 0.0 } else { keep }).collect();
+            g.s.set(m, mask);
+        }
+
+        g.s.run();
+
+        let loss = g.s.take(g.loss)[0];
+        let out = g.s.take(g.out);
+        for (v, p) in g.update.new_params.iter().zip(&mut self.params) {
+            p.data = g.s.take(*v);
+        }
+        for (vars, data) in g.update.new_states.iter().zip(&mut self.slots) {
+            for (v, d) in vars.iter().zip(data.iter_mut()) {
+                *d = g.s.take(*v);
+            }
+        }
+        Ok((loss, out))
+    }
+
+    /// Runs inference on one batch: the mean loss against `y` and the outputs.
+    fn infer_batch(&mut self, x: Vec<f32>, y: Vec<f32>) -> Result<(f32, Vec<f32>)> {
+        let per_sample: usize = self.spec.input.iter().product();
+        let batch = x.len() / per_sample.max(1);
+        if !self.infer_graphs.contains_key(&batch) {
+            let g = self.build_infer(batch)?;
+            self.infer_graphs.insert(batch, g);
+        }
+        let g = self.infer_graphs.get_mut(&batch).expect("built above");
+        g.s.set(g.x, x);
+        g.s.set(g.y, y);
+        for (v, p) in g.params.iter().zip(&self.params) {
+            g.s.set(*v, p.data.clone());
+        }
+        g.s.run();
+        Ok((g.s.take(g.loss)[0], g.s.take(g.out)))
+    }
+
+    /// Trains on `train` (Keras' `fit`) and returns each epoch's figures.
+    pub fn fit(&mut self, train: &Dataset, cfg: &Fit) -> Result<History> {
+        self.check_data(train)?;
+        if cfg.batch_size == 0 {
+            return Err(Error::Config("batch size must be at least 1".into()));
+        }
+        let held;
+        let (train, val) = match cfg.validation {
+            Validation::None => (train, None),
+            Validation::Data(v) => {
+                self.check_data(v)?;
+                (train, Some(v))
+            }
+            Validation::Split(f) => {
+                if !(0.0..1.0).contains(&f) {
+                    return Err(Error::Config(format!("validation split {f} is outside [0, 1)")));
+                }
+                let n = train.len() - (train.len() as f32 * f).round() as usize;
+                held = train.split_at(n);
+                (&held.0, Some(&held.1))
+            }
+        };
+        if train.is_empty() {
+            return Err(Error::Config("no training samples".into()));
+        }
+
+        let mut history = History::default();
+        for epoch in 1..=cfg.epochs {
+            let start = Instant::now();
+            let order = batches(train.len(), cfg.batch_size, cfg.shuffle.then_some(&mut self.rng));
+            let (mut loss_sum, mut correct) = (0.0f64, 0usize);
+            for (b, idx) in order.iter().enumerate() {
+                let (x, y) = train.gather(idx);
+                let (loss, out) = self.train_step(x, y.clone())?;
+                if !loss.is_finite() {
+                    return Err(Error::NonFinite { epoch, batch: b + 1, loss });
+                }
+                loss_sum += loss as f64 * idx.len() as f64;
+                correct += count_correct(&out, &y, self.spec.output.iter().product());
+            }
+            let lr = self.lr;
+            let val = match val {
+                Some(v) if !v.is_empty() => Some(self.evaluate(v, cfg.batch_size.max(256))?),
+                _ => None,
+            };
+            let log = EpochLog {
+                epoch,
+                loss: (loss_sum / train.len() as f64) as f32,
+                accuracy: correct as f32 / train.len() as f32,
+                val_loss: val.map(|m| m.loss),
+                val_accuracy: val.map(|m| m.accuracy),
+                lr,
+                seconds: start.elapsed().as_secs_f32(),
+            };
+            if cfg.verbose {
+                eprintln!("{log}");
+            }
+            history.epochs.push(log);
+        }
+        Ok(history)
+    }
+
+    /// Loss and accuracy on `data`, in batches of `batch_size` (Keras' `evaluate`).
+    pub fn evaluate(&mut self, data: &Dataset, batch_size: usize) -> Result<Metrics> {
+        self.check_data(data)?;
+        let width = self.spec.output.iter().product();
+        let (mut loss_sum, mut correct) = (0.0f64, 0usize);
+        for idx in batches(data.len(), batch_size.max(1), None) {
+            let (x, y) = data.gather(&idx);
+            let (loss, out) = self.infer_batch(x, y.clone())?;
+            loss_sum += loss as f64 * idx.len() as f64;
+            correct += count_correct(&out, &y, width);
+        }
+        let n = data.len().max(1) as f64;
+        Ok(Metrics { loss: (loss_sum / n) as f32, accuracy: (correct as f64 / n) as f32 })
+    }
+
+    /// The network's outputs for `x` (samples one after another), in batches of `batch_size`.
+    pub fn predict(&mut self, x: &[f32], batch_size: usize) -> Result<Vec<f32>> {
+        let per: usize = self.spec.input.iter().product();
+        let width: usize = self.spec.output.iter().product();
+        if x.len() % per != 0 {
+            return Err(Error::Shape(format!(
+                "{} input values do not divide into samples of {:?}",
+                x.len(),
+                self.spec.input
+            )));
+        }
+        let mut out = Vec::with_capacity(x.len() / per * width);
+        for chunk in x.chunks(per * batch_size.max(1)) {
+            let zeros = vec![0.0; chunk.len() / per * width];
+            out.extend(self.infer_batch(chunk.to_vec(), zeros)?.1);
+        }
+        Ok(out)
+    }
+}
+
+fn batched(batch: usize, shape: &[usize]) -> Vec<usize> {
+    std::iter::once(batch).chain(shape.iter().copied()).collect()
+}
+
+/// Correct predictions: the arg-max class for several outputs, `p > 0.5` for one.
+pub fn count_correct(out: &[f32], targets: &[f32], width: usize) -> usize {
+    out.chunks(width)
+        .zip(targets.chunks(width))
+        .filter(|(o, t)| {
+            if width == 1 {
+                (o[0] > 0.5) == (t[0] > 0.5)
+            } else {
+                argmax(o) == argmax(t)
+            }
+        })
+        .count()
+}
+
+/// The index of the largest value (the first on ties).
+pub fn argmax(v: &[f32]) -> usize {
+    v.iter().enumerate().fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
+}
