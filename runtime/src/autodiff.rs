@@ -36,7 +36,12 @@ impl Session {
     ///
     /// A tensor `loss` does not depend on gets a gradient of zeros.
     pub fn grad(&mut self, loss: Var, wrt: &[Var]) -> Vec<Var> {
-        assert_eq!(loss.len(), 1, "grad needs a scalar loss, got shape {:?}", loss.shape());
+        assert_eq!(
+            loss.len(),
+            1,
+            "grad needs a scalar loss, got shape {:?}",
+            loss.shape()
+        );
         let relevant = self.between(wrt, loss);
         let order = toposort(&self.graph.graph, None).expect("luminal graphs are acyclic");
 
@@ -49,7 +54,7 @@ impl Session {
             if !relevant.contains(&node) {
                 continue;
             }
-            for (input, gi) in self.local_grads(node, g) {
+            for (input, gi) in self.local_grads(node, g, &relevant) {
                 self.accumulate(&mut grads, &relevant, input, gi);
             }
         }
@@ -122,7 +127,10 @@ impl Session {
             let n = view.dims[d].to_usize().unwrap_or(0);
             let (p0, p1) = (view.padding[d].0.to_usize(), view.padding[d].1.to_usize());
             let (p0, p1) = (p0.unwrap_or(0), p1.unwrap_or(0));
-            let (s0, s1) = (view.slices[d].0.to_usize().unwrap_or(0), view.slices[d].1.to_usize());
+            let (s0, s1) = (
+                view.slices[d].0.to_usize().unwrap_or(0),
+                view.slices[d].1.to_usize(),
+            );
             let padded = n + p0 + p1;
             let end = s1.unwrap_or(usize::MAX).min(padded);
             if s0 > 0 || end < padded {
@@ -147,8 +155,14 @@ impl Session {
         }
     }
 
-    /// The gradient of each input of `node`, given the gradient `g` of its output.
-    fn local_grads(&mut self, node: NodeIndex, g: Var) -> Vec<(Var, Var)> {
+    /// The gradient of each input of `node` that leads back to a parameter, given the
+    /// gradient `g` of its output.
+    fn local_grads(
+        &mut self,
+        node: NodeIndex,
+        g: Var,
+        relevant: &HashSet<NodeIndex>,
+    ) -> Vec<(Var, Var)> {
         if let Some(rule) = self.grad_rules.remove(&node) {
             let out = rule(self, g);
             self.grad_rules.insert(node, rule);
@@ -160,15 +174,31 @@ impl Session {
             .into_iter()
             .map(|(src, _, view)| Var { node: src, view })
             .collect();
-        let y = Var { node, view: crate::session::plain_view(&self.node_shape(node).to_vec()) };
-        let any = self.graph.graph.node_weight(node).expect("live node").as_any();
+        let wanted = |i: usize| relevant.contains(&inputs[i].node);
+        let y = Var {
+            node,
+            view: crate::session::plain_view(&self.node_shape(node).to_vec()),
+        };
+        let any = self
+            .graph
+            .graph
+            .node_weight(node)
+            .expect("live node")
+            .as_any();
 
         if any.is::<op::Add>() {
             vec![(inputs[0], g), (inputs[1], g)]
         } else if any.is::<op::Mul>() {
-            let ga = self.mul(g, inputs[1]);
-            let gb = self.mul(g, inputs[0]);
-            vec![(inputs[0], ga), (inputs[1], gb)]
+            // Only the products that reach a parameter: the other one could be a large
+            // broadcast product (a matmul's gradient wrt a data input) that nothing reads.
+            let mut out = Vec::new();
+            if wanted(0) {
+                out.push((inputs[0], self.mul(g, inputs[1])));
+            }
+            if wanted(1) {
+                out.push((inputs[1], self.mul(g, inputs[0])));
+            }
+            out
         } else if let Some(op::SumReduce(axis)) = any.downcast_ref::<op::SumReduce>().cloned() {
             let n = inputs[0].shape()[axis];
             vec![(inputs[0], self.expand(g, axis, n))]

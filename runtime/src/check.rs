@@ -22,7 +22,11 @@ pub struct Tolerance {
 
 impl Default for Tolerance {
     fn default() -> Self {
-        Tolerance { eps: 1e-2, abs: 2e-3, rel: 2e-2 }
+        Tolerance {
+            eps: 1e-2,
+            abs: 2e-3,
+            rel: 2e-2,
+        }
     }
 }
 
@@ -40,10 +44,16 @@ type OpFn<'a> = &'a dyn Fn(&mut Session, &[Var], &[Var]) -> Var;
 
 fn build(shapes: &[Vec<usize>], fixed: &[Vec<usize>], f: OpFn, compiled: bool) -> Built {
     let mut sess = Session::new();
-    let mut inputs: Vec<Var> =
-        shapes.iter().enumerate().map(|(i, s)| sess.input(&format!("x{i}"), s)).collect();
-    let mut fixed: Vec<Var> =
-        fixed.iter().enumerate().map(|(i, s)| sess.input(&format!("fixed{i}"), s)).collect();
+    let mut inputs: Vec<Var> = shapes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| sess.input(&format!("x{i}"), s))
+        .collect();
+    let mut fixed: Vec<Var> = fixed
+        .iter()
+        .enumerate()
+        .map(|(i, s)| sess.input(&format!("fixed{i}"), s))
+        .collect();
     let mut out = f(&mut sess, &inputs, &fixed);
     // A random projection makes every output element matter to the scalar loss.
     let mut projection = sess.input("projection", &out.shape());
@@ -55,10 +65,25 @@ fn build(shapes: &[Vec<usize>], fixed: &[Vec<usize>], f: OpFn, compiled: bool) -
         sess.retrieve(*v);
     }
     if compiled {
-        let remap = (&mut inputs, &mut fixed, &mut projection, &mut out, &mut loss, &mut grads);
+        let remap = (
+            &mut inputs,
+            &mut fixed,
+            &mut projection,
+            &mut out,
+            &mut loss,
+            &mut grads,
+        );
         sess.compile_with(cpu::compiler(crate::backend::threads()), remap);
     }
-    Built { sess, inputs, fixed, projection, out, loss, grads }
+    Built {
+        sess,
+        inputs,
+        fixed,
+        projection,
+        out,
+        loss,
+        grads,
+    }
 }
 
 /// The output, the loss and the gradients of one run.
@@ -67,7 +92,12 @@ type Eval = (Vec<f32>, f32, Vec<Vec<f32>>);
 impl Built {
     /// Runs once: the output, the loss and the gradients.
     fn eval(&mut self, data: &[Vec<f32>], fixed: &[Vec<f32>], proj: &[f32]) -> Eval {
-        for (x, d) in self.inputs.iter().zip(data).chain(self.fixed.iter().zip(fixed)) {
+        for (x, d) in self
+            .inputs
+            .iter()
+            .zip(data)
+            .chain(self.fixed.iter().zip(fixed))
+        {
             self.sess.set(*x, d.clone());
         }
         self.sess.set(self.projection, proj.to_vec());
@@ -116,15 +146,31 @@ pub fn check_op_fixed(
     let mut primitive = build(&shapes, &fixed_shapes, &f, false);
     let mut fast = build(&shapes, &fixed_shapes, &f, true);
     let mut rng = Rng::new(99);
-    let proj: Vec<f32> = (0..primitive.out.len()).map(|_| rng.uniform(-1.0, 1.0)).collect();
+    let proj: Vec<f32> = (0..primitive.out.len())
+        .map(|_| rng.uniform(-1.0, 1.0))
+        .collect();
 
     let (out_p, loss_p, grads_p) = primitive.eval(&data, &fixed, &proj);
     let (out_f, loss_f, grads_f) = fast.eval(&data, &fixed, &proj);
-    let exact = Tolerance { abs: 1e-4, rel: 1e-4, ..tol };
+    let exact = Tolerance {
+        abs: 1e-4,
+        rel: 1e-4,
+        ..tol
+    };
     compare("output, compiled against primitive", &out_f, &out_p, &exact)?;
-    compare("loss, compiled against primitive", &[loss_f], &[loss_p], &exact)?;
+    compare(
+        "loss, compiled against primitive",
+        &[loss_f],
+        &[loss_p],
+        &exact,
+    )?;
     for (i, (gf, gp)) in grads_f.iter().zip(&grads_p).enumerate() {
-        compare(&format!("gradient of input {i}, compiled against primitive"), gf, gp, &exact)?;
+        compare(
+            &format!("gradient of input {i}, compiled against primitive"),
+            gf,
+            gp,
+            &exact,
+        )?;
     }
 
     for (i, g) in grads_f.iter().enumerate() {
@@ -137,7 +183,12 @@ pub fn check_op_fixed(
             let down = fast.eval(&shifted, &fixed, &proj).1;
             *n = (up - down) / (2.0 * tol.eps);
         }
-        compare(&format!("gradient of input {i} against finite differences"), g, &numeric, &tol)?;
+        compare(
+            &format!("gradient of input {i} against finite differences"),
+            g,
+            &numeric,
+            &tol,
+        )?;
     }
     Ok(())
 }
@@ -150,7 +201,10 @@ pub fn uniform(n: usize, lo: f32, hi: f32, seed: u64) -> Vec<f32> {
 
 /// An input of `shape` filled uniformly on `[-1, 1)`.
 pub fn random(shape: &[usize], seed: u64) -> (Vec<usize>, Vec<f32>) {
-    (shape.to_vec(), uniform(shape.iter().product(), -1.0, 1.0, seed))
+    (
+        shape.to_vec(),
+        uniform(shape.iter().product(), -1.0, 1.0, seed),
+    )
 }
 
 #[cfg(test)]

@@ -50,10 +50,16 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     pub(crate) fn data(path: impl Into<PathBuf>, reason: impl Into<String>) -> Error {
-        Error::Data { path: path.into(), reason: reason.into() }
+        Error::Data {
+            path: path.into(),
+            reason: reason.into(),
+        }
     }
 }

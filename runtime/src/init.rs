@@ -34,6 +34,8 @@ mod tests {
         let h = he_normal(50, 20_000, &mut Rng::new(2));
         let var = h.iter().map(|x| x * x).sum::<f32>() / h.len() as f32;
         assert!((var - 0.04).abs() < 0.004, "variance {var}");
-        assert!(he_uniform(6, 100, &mut Rng::new(3)).iter().all(|x| x.abs() <= 1.0));
+        assert!(he_uniform(6, 100, &mut Rng::new(3))
+            .iter()
+            .all(|x| x.abs() <= 1.0));
     }
 }

@@ -5,13 +5,13 @@
 pub use luminal;
 
 pub mod autodiff;
+pub mod backend;
 pub mod check;
 pub mod data;
 pub mod error;
 pub mod init;
 pub mod layers;
 pub mod loss;
-pub mod backend;
 pub mod ops;
 pub mod optim;
 pub mod rng;
@@ -26,13 +26,13 @@ pub use session::{Session, Var};
 /// The names most programs need.
 pub mod prelude {
     pub use crate::backend::{set_threads, Device};
-    pub use crate::session::{Session, Var};
     pub use crate::data::Dataset;
     pub use crate::error::{Error, Result};
     pub use crate::layers::{Mode, Param};
     pub use crate::loss::Loss;
     pub use crate::optim::Optimizer;
     pub use crate::rng::Rng;
+    pub use crate::session::{Session, Var};
     pub use crate::spec::*;
     pub use crate::train::{Fit, History, Metrics, Model, Validation};
 }

@@ -17,7 +17,11 @@ impl Session {
     /// A scalar constant (shape `[]`).
     pub fn constant(&mut self, value: f32) -> Var {
         let dyn_map = &self.graph.dyn_map as *const _;
-        self.push(op::Constant(op::ConstantValue::Float(value), dyn_map), &[], &[])
+        self.push(
+            op::Constant(op::ConstantValue::Float(value), dyn_map),
+            &[],
+            &[],
+        )
     }
 
     /// A tensor of `shape` filled with `value`, as a broadcast view of one scalar.
@@ -38,7 +42,12 @@ impl Session {
 
     /// Reorders the axes: axis `i` of the result is axis `axes[i]` of `x`.
     pub fn permute(&mut self, x: Var, axes: &[usize]) -> Var {
-        assert_eq!(axes.len(), x.view.len(), "permute {axes:?} of a {:?} tensor", x.shape());
+        assert_eq!(
+            axes.len(),
+            x.view.len(),
+            "permute {axes:?} of a {:?} tensor",
+            x.shape()
+        );
         let mut view = x.view;
         view.permute(axes);
         Var { view, ..x }
@@ -66,16 +75,34 @@ impl Session {
         if from == shape {
             return x;
         }
-        assert!(from.len() <= shape.len(), "cannot broadcast {from:?} to {shape:?}");
+        assert!(
+            from.len() <= shape.len(),
+            "cannot broadcast {from:?} to {shape:?}"
+        );
         let lead = shape.len() - from.len();
-        let stretched: Vec<bool> = from.iter().zip(&shape[lead..]).map(|(&f, &t)| f != t).collect();
+        let stretched: Vec<bool> = from
+            .iter()
+            .zip(&shape[lead..])
+            .map(|(&f, &t)| f != t)
+            .collect();
         for (i, (&f, &t)) in from.iter().zip(&shape[lead..]).enumerate() {
-            assert!(f == t || f == 1, "cannot broadcast {from:?} to {shape:?} (axis {i})");
+            assert!(
+                f == t || f == 1,
+                "cannot broadcast {from:?} to {shape:?} (axis {i})"
+            );
         }
         // Drop the size-1 axes that stretch, then insert broadcast axes wherever needed.
-        let kept: Vec<usize> =
-            from.iter().zip(&stretched).filter(|(_, &s)| !s).map(|(&f, _)| f).collect();
-        let mut y = if kept.len() == from.len() { x } else { self.reshape(x, &kept) };
+        let kept: Vec<usize> = from
+            .iter()
+            .zip(&stretched)
+            .filter(|(_, &s)| !s)
+            .map(|(&f, _)| f)
+            .collect();
+        let mut y = if kept.len() == from.len() {
+            x
+        } else {
+            self.reshape(x, &kept)
+        };
         for (axis, &t) in shape.iter().enumerate() {
             let real = axis >= lead && !stretched[axis - lead];
             if !real {
@@ -94,13 +121,20 @@ impl Session {
             x.shape()
         );
         let x = self.contiguous(x);
-        Var { view: plain_view(shape), ..x }
+        Var {
+            view: plain_view(shape),
+            ..x
+        }
     }
 
     /// Zero padding of `before` and `after` elements along `axis`.
     pub fn pad(&mut self, x: Var, axis: usize, before: usize, after: usize) -> Var {
         let d = x.view.indexes[axis];
-        let x = if x.view.fake[d] || x.view.is_sliced() { self.contiguous(x) } else { x };
+        let x = if x.view.fake[d] || x.view.is_sliced() {
+            self.contiguous(x)
+        } else {
+            x
+        };
         let mut padding = vec![(Expression::from(0), Expression::from(0)); x.view.len()];
         padding[axis] = (before.into(), after.into());
         let mut view = x.view;
@@ -111,8 +145,15 @@ impl Session {
     /// Elements `start..end` along `axis`, copied out (luminal mis-sizes sliced views).
     pub fn slice(&mut self, x: Var, axis: usize, start: usize, end: usize) -> Var {
         let shape = x.shape();
-        assert!(start <= end && end <= shape[axis], "slice {start}..{end} of axis {axis} of {shape:?}");
-        let x = if x.view.is_padded() { self.contiguous(x) } else { x };
+        assert!(
+            start <= end && end <= shape[axis],
+            "slice {start}..{end} of axis {axis} of {shape:?}"
+        );
+        let x = if x.view.is_padded() {
+            self.contiguous(x)
+        } else {
+            x
+        };
         let mut ranges = vec![(Expression::from(0), Expression::from(i32::MAX)); x.view.len()];
         ranges[axis] = (start.into(), end.into());
         let mut view = x.view;
@@ -318,7 +359,10 @@ impl Session {
     /// turns that pattern, and the ones its gradients form, into a GEMM call.
     pub fn matmul(&mut self, a: Var, b: Var) -> Var {
         let (sa, sb) = (a.shape(), b.shape());
-        assert!(sa.len() == 2 && sb.len() == 2 && sa[1] == sb[0], "matmul of {sa:?} and {sb:?}");
+        assert!(
+            sa.len() == 2 && sb.len() == 2 && sa[1] == sb[0],
+            "matmul of {sa:?} and {sb:?}"
+        );
         let (m, n) = (sa[0], sb[1]);
         let a3 = self.expand(a, 1, n); // [M, N, K]
         let bt = self.permute(b, &[1, 0]); // [N, K]
@@ -331,11 +375,20 @@ impl Session {
 /// The numpy broadcast of two shapes.
 pub(crate) fn broadcast_shape(a: &[usize], b: &[usize]) -> Vec<usize> {
     let n = a.len().max(b.len());
-    let at = |s: &[usize], i: usize| if i + s.len() >= n { s[i + s.len() - n] } else { 1 };
+    let at = |s: &[usize], i: usize| {
+        if i + s.len() >= n {
+            s[i + s.len() - n]
+        } else {
+            1
+        }
+    };
     (0..n)
         .map(|i| {
             let (x, y) = (at(a, i), at(b, i));
-            assert!(x == y || x == 1 || y == 1, "shapes {a:?} and {b:?} do not broadcast");
+            assert!(
+                x == y || x == 1 || y == 1,
+                "shapes {a:?} and {b:?} do not broadcast"
+            );
             x.max(y)
         })
         .collect()

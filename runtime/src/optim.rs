@@ -49,17 +49,30 @@ pub(crate) struct Update {
 impl Optimizer {
     /// Plain SGD.
     pub fn sgd(lr: f32) -> Optimizer {
-        Optimizer::Sgd { lr, momentum: 0.0, nesterov: false }
+        Optimizer::Sgd {
+            lr,
+            momentum: 0.0,
+            nesterov: false,
+        }
     }
 
     /// SGD with momentum.
     pub fn momentum(lr: f32, momentum: f32, nesterov: bool) -> Optimizer {
-        Optimizer::Sgd { lr, momentum, nesterov }
+        Optimizer::Sgd {
+            lr,
+            momentum,
+            nesterov,
+        }
     }
 
     /// Adam with Keras' defaults.
     pub fn adam(lr: f32) -> Optimizer {
-        Optimizer::Adam { lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }
+        Optimizer::Adam {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-7,
+        }
     }
 
     /// The base learning rate.
@@ -113,11 +126,17 @@ impl Optimizer {
     /// Appends the update of each parameter to the graph.
     pub(crate) fn build(&self, s: &mut Session, params: &[Var], grads: &[Var]) -> Update {
         let lr = s.input("learning rate", &[]);
-        let mut update = Update { lr, states: vec![], new_params: vec![], new_states: vec![] };
+        let mut update = Update {
+            lr,
+            states: vec![],
+            new_params: vec![],
+            new_states: vec![],
+        };
         for (&w, &g) in params.iter().zip(grads) {
             let shape = w.shape();
-            let states: Vec<Var> =
-                (0..self.slots()).map(|i| s.input(&format!("optimizer slot {i}"), &shape)).collect();
+            let states: Vec<Var> = (0..self.slots())
+                .map(|i| s.input(&format!("optimizer slot {i}"), &shape))
+                .collect();
             let (new_w, new_states) = self.apply(s, lr, w, g, &states);
             update.states.push(states);
             update.new_params.push(new_w);
@@ -130,7 +149,9 @@ impl Optimizer {
         let lr_g = s.mul(g, lr);
         match *self {
             Optimizer::Sgd { momentum, .. } if momentum == 0.0 => (s.sub(w, lr_g), vec![]),
-            Optimizer::Sgd { momentum, nesterov, .. } => {
+            Optimizer::Sgd {
+                momentum, nesterov, ..
+            } => {
                 let mv = s.scale(st[0], momentum);
                 let v = s.sub(mv, lr_g);
                 let step = if nesterov {
@@ -141,7 +162,12 @@ impl Optimizer {
                 };
                 (s.add(w, step), vec![v])
             }
-            Optimizer::Adam { beta1, beta2, epsilon, .. } => {
+            Optimizer::Adam {
+                beta1,
+                beta2,
+                epsilon,
+                ..
+            } => {
                 let m_old = s.scale(st[0], beta1);
                 let g1 = s.scale(g, 1.0 - beta1);
                 let m = s.add(m_old, g1);

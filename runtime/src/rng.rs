@@ -13,7 +13,9 @@ pub struct Rng {
 impl Rng {
     /// A generator whose whole sequence is fixed by `seed`.
     pub fn new(seed: u64) -> Rng {
-        Rng { state: seed ^ 0x5DEE_CE66_D1CE_4E5B }
+        Rng {
+            state: seed ^ 0x5DEE_CE66_D1CE_4E5B,
+        }
     }
 
     /// The generator's state, to save in a checkpoint.
@@ -66,7 +68,9 @@ impl Rng {
 
     /// An independent generator for a sub-task, e.g. one ensemble member.
     pub fn fork(&mut self) -> Rng {
-        Rng { state: self.next_u64() }
+        Rng {
+            state: self.next_u64(),
+        }
     }
 }
 
@@ -91,7 +95,10 @@ mod tests {
         let n: Vec<f32> = (0..20_000).map(|_| r.normal()).collect();
         let m = n.iter().sum::<f32>() / n.len() as f32;
         let var = n.iter().map(|x| (x - m) * (x - m)).sum::<f32>() / n.len() as f32;
-        assert!(m.abs() < 0.03 && (var - 1.0).abs() < 0.05, "mean {m} var {var}");
+        assert!(
+            m.abs() < 0.03 && (var - 1.0).abs() < 0.05,
+            "mean {m} var {var}"
+        );
     }
 
     #[test]

@@ -71,8 +71,14 @@ pub fn logical_shape(view: &ShapeTracker) -> Vec<usize> {
         .iter()
         .map(|&d| {
             let n = known(view.dims[d].to_usize());
-            let (p0, p1) = (known(view.padding[d].0.to_usize()), known(view.padding[d].1.to_usize()));
-            let (s0, s1) = (known(view.slices[d].0.to_usize()), known(view.slices[d].1.to_usize()));
+            let (p0, p1) = (
+                known(view.padding[d].0.to_usize()),
+                known(view.padding[d].1.to_usize()),
+            );
+            let (s0, s1) = (
+                known(view.slices[d].0.to_usize()),
+                known(view.slices[d].1.to_usize()),
+            );
             (n + p0 + p1).min(s1) - s0
         })
         .collect()
@@ -141,8 +147,16 @@ impl Session {
     }
 
     /// Adds `op` reading `inputs` through their views; its output has `shape`.
-    pub(crate) fn push<O: Operator + 'static>(&mut self, op: O, inputs: &[Var], shape: &[usize]) -> Var {
-        assert!(!self.compiled, "luminet bug: a node was added after compile");
+    pub(crate) fn push<O: Operator + 'static>(
+        &mut self,
+        op: O,
+        inputs: &[Var],
+        shape: &[usize],
+    ) -> Var {
+        assert!(
+            !self.compiled,
+            "luminet bug: a node was added after compile"
+        );
         let mut new = self.graph.add_op(op);
         for x in inputs {
             new = new.input(x.node, 0, x.view);
@@ -153,7 +167,10 @@ impl Session {
 
     fn record(&mut self, node: NodeIndex, shape: &[usize]) -> Var {
         self.shapes.insert(node, shape.to_vec());
-        Var { node, view: plain_view(shape) }
+        Var {
+            node,
+            view: plain_view(shape),
+        }
     }
 
     /// The shape of the buffer `node` writes.
@@ -173,7 +190,12 @@ impl Session {
 
     /// Sets the data of an input before a run. `data` moves into the graph, uncopied.
     pub fn set(&mut self, x: Var, data: Vec<f32>) {
-        debug_assert_eq!(data.len(), self.shapes.get(&x.node).map_or(data.len(), |s| s.iter().product()));
+        debug_assert_eq!(
+            data.len(),
+            self.shapes
+                .get(&x.node)
+                .map_or(data.len(), |s| s.iter().product())
+        );
         self.graph.set_tensor(x.node, 0, Tensor::new(data));
     }
 
@@ -197,7 +219,11 @@ impl Session {
     }
 
     /// Compiles the graph with `compiler`, updating every id in `remap`.
-    pub fn compile_with<C: luminal::prelude::Compiler, T: ToIdsMut>(&mut self, compiler: C, remap: T) {
+    pub fn compile_with<C: luminal::prelude::Compiler, T: ToIdsMut>(
+        &mut self,
+        compiler: C,
+        remap: T,
+    ) {
         self.graph.compile(compiler, remap);
         self.compiled = true;
     }

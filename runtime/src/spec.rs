@@ -144,12 +144,32 @@ pub struct Sequential {
 impl Sequential {
     /// An empty network taking samples of `input`.
     pub fn new(name: &str, input: &[usize]) -> Sequential {
-        Sequential { name: leak_str(name), input: input.to_vec(), layers: vec![], shape: input.to_vec() }
+        Sequential {
+            name: leak_str(name),
+            input: input.to_vec(),
+            layers: vec![],
+            shape: input.to_vec(),
+        }
     }
 
-    fn push(mut self, kind: LayerKind, base: &str, acts: &[Activation], out: Vec<usize>, params: usize) -> Self {
-        let count = self.layers.iter().filter(|l| l.name.starts_with(base)).count();
-        let name = if count == 0 { base.to_string() } else { format!("{base}_{count}") };
+    fn push(
+        mut self,
+        kind: LayerKind,
+        base: &str,
+        acts: &[Activation],
+        out: Vec<usize>,
+        params: usize,
+    ) -> Self {
+        let count = self
+            .layers
+            .iter()
+            .filter(|l| l.name.starts_with(base))
+            .count();
+        let name = if count == 0 {
+            base.to_string()
+        } else {
+            format!("{base}_{count}")
+        };
         self.layers.push(LayerSpec {
             name: leak_str(&name),
             kind,

@@ -22,13 +22,21 @@ fn away_from_zero(shape: &[usize], seed: u64) -> (Vec<usize>, Vec<f32>) {
 #[test]
 fn activations() {
     let t = Tolerance::default();
-    ok(check_op(&[away_from_zero(&[3, 4], 1)], t, |s, x| s.relu(x[0])));
-    ok(check_op(&[away_from_zero(&[3, 4], 2)], t, |s, x| s.leaky_relu(x[0], 0.1)));
-    ok(check_op(&[away_from_zero(&[3, 4], 3)], t, |s, x| s.elu(x[0], 1.0)));
+    ok(check_op(&[away_from_zero(&[3, 4], 1)], t, |s, x| {
+        s.relu(x[0])
+    }));
+    ok(check_op(&[away_from_zero(&[3, 4], 2)], t, |s, x| {
+        s.leaky_relu(x[0], 0.1)
+    }));
+    ok(check_op(&[away_from_zero(&[3, 4], 3)], t, |s, x| {
+        s.elu(x[0], 1.0)
+    }));
     ok(check_op(&[random(&[3, 4], 4)], t, |s, x| s.sigmoid(x[0])));
     ok(check_op(&[random(&[3, 4], 5)], t, |s, x| s.tanh(x[0])));
     ok(check_op(&[random(&[3, 4], 6)], t, |s, x| s.softmax(x[0])));
-    ok(check_op(&[random(&[3, 4], 7)], t, |s, x| s.log_softmax(x[0])));
+    ok(check_op(&[random(&[3, 4], 7)], t, |s, x| {
+        s.log_softmax(x[0])
+    }));
 }
 
 #[test]
@@ -62,12 +70,25 @@ fn losses() {
     let t = Tolerance::default();
     let targets = (vec![4, 3], one_hot(&[0, 2, 1, 2], 3));
     let logits = || random(&[4, 3], 20);
-    ok(check_op_fixed(&[logits()], &[targets.clone()], t, |s, x, y| s.softmax_cross_entropy(x[0], y[0])));
-    ok(check_op_fixed(&[logits()], &[targets.clone()], t, |s, x, y| {
-        let p = s.softmax(x[0]);
-        s.categorical_cross_entropy(p, y[0])
-    }));
-    let bin = (vec![4, 3], vec![1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0]);
+    ok(check_op_fixed(
+        &[logits()],
+        &[targets.clone()],
+        t,
+        |s, x, y| s.softmax_cross_entropy(x[0], y[0]),
+    ));
+    ok(check_op_fixed(
+        &[logits()],
+        &[targets.clone()],
+        t,
+        |s, x, y| {
+            let p = s.softmax(x[0]);
+            s.categorical_cross_entropy(p, y[0])
+        },
+    ));
+    let bin = (
+        vec![4, 3],
+        vec![1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0],
+    );
     ok(check_op_fixed(&[logits()], &[bin.clone()], t, |s, x, y| {
         s.binary_cross_entropy_with_logits(x[0], y[0])
     }));
@@ -75,7 +96,9 @@ fn losses() {
         let p = s.sigmoid(x[0]);
         s.binary_cross_entropy(p, y[0])
     }));
-    ok(check_op_fixed(&[logits()], &[bin], t, |s, x, y| s.mean_squared_error(x[0], y[0])));
+    ok(check_op_fixed(&[logits()], &[bin], t, |s, x, y| {
+        s.mean_squared_error(x[0], y[0])
+    }));
 }
 
 #[test]
@@ -99,7 +122,13 @@ fn stable_losses_survive_extreme_logits() {
 }
 
 fn xor() -> Dataset {
-    Dataset::new(vec![0., 0., 0., 1., 1., 0., 1., 1.], &[2], vec![0., 1., 1., 0.], &[1]).unwrap()
+    Dataset::new(
+        vec![0., 0., 0., 1., 1., 0., 1., 1.],
+        &[2],
+        vec![0., 1., 1., 0.],
+        &[1],
+    )
+    .unwrap()
 }
 
 #[test]
@@ -108,10 +137,21 @@ fn every_optimizer_learns_xor() {
         .dense(8, &[Activation::Tanh])
         .dense(1, &[Activation::Sigmoid])
         .build();
-    for opt in [Optimizer::adam(0.05), Optimizer::sgd(0.5), Optimizer::momentum(0.2, 0.9, false), Optimizer::momentum(0.2, 0.9, true)] {
+    for opt in [
+        Optimizer::adam(0.05),
+        Optimizer::sgd(0.5),
+        Optimizer::momentum(0.2, 0.9, false),
+        Optimizer::momentum(0.2, 0.9, true),
+    ] {
         let mut model = Model::new(spec, 1).unwrap();
         model.compile(opt, Loss::BinaryCrossentropy).unwrap();
-        let fit = Fit { epochs: 500, batch_size: 4, verbose: false, shuffle: false, ..Fit::default() };
+        let fit = Fit {
+            epochs: 500,
+            batch_size: 4,
+            verbose: false,
+            shuffle: false,
+            ..Fit::default()
+        };
         let h = model.fit(&xor(), &fit).unwrap();
         let last = h.last().unwrap();
         assert!(last.loss < 0.05 && last.accuracy == 1.0, "{opt:?}: {last}");
@@ -120,11 +160,20 @@ fn every_optimizer_learns_xor() {
 
 #[test]
 fn training_is_reproducible_and_checks_shapes() {
-    let spec = Sequential::new("mlp", &[2]).dense(4, &[Activation::Relu]).dense(1, &[Activation::Sigmoid]).build();
+    let spec = Sequential::new("mlp", &[2])
+        .dense(4, &[Activation::Relu])
+        .dense(1, &[Activation::Sigmoid])
+        .build();
     let run = || {
         let mut m = Model::new(spec, 7).unwrap();
-        m.compile(Optimizer::adam(0.01), Loss::BinaryCrossentropy).unwrap();
-        let fit = Fit { epochs: 5, batch_size: 3, verbose: false, ..Fit::default() };
+        m.compile(Optimizer::adam(0.01), Loss::BinaryCrossentropy)
+            .unwrap();
+        let fit = Fit {
+            epochs: 5,
+            batch_size: 3,
+            verbose: false,
+            ..Fit::default()
+        };
         m.fit(&xor(), &fit).unwrap();
         m.params().to_vec()
     };
@@ -133,5 +182,8 @@ fn training_is_reproducible_and_checks_shapes() {
     let mut m = Model::new(spec, 7).unwrap();
     let wrong = Dataset::new(vec![0.0; 6], &[3], vec![0.0; 2], &[1]).unwrap();
     let e = m.fit(&wrong, &Fit::default()).unwrap_err().to_string();
-    assert!(e.contains("takes inputs of [2], the data has samples of [3]"), "{e}");
+    assert!(
+        e.contains("takes inputs of [2], the data has samples of [3]"),
+        "{e}"
+    );
 }

@@ -12,11 +12,25 @@ fn ok(r: Result<(), String>) {
 #[test]
 fn add_mul_sub_div_broadcast() {
     let t = Tolerance::default();
-    ok(check_op(&[random(&[3, 4], 1), random(&[4], 2)], t, |s, x| s.add(x[0], x[1])));
-    ok(check_op(&[random(&[3, 4], 3), random(&[3, 1], 4)], t, |s, x| s.mul(x[0], x[1])));
-    ok(check_op(&[random(&[2, 3], 5), random(&[2, 3], 6)], t, |s, x| s.sub(x[0], x[1])));
+    ok(check_op(
+        &[random(&[3, 4], 1), random(&[4], 2)],
+        t,
+        |s, x| s.add(x[0], x[1]),
+    ));
+    ok(check_op(
+        &[random(&[3, 4], 3), random(&[3, 1], 4)],
+        t,
+        |s, x| s.mul(x[0], x[1]),
+    ));
+    ok(check_op(
+        &[random(&[2, 3], 5), random(&[2, 3], 6)],
+        t,
+        |s, x| s.sub(x[0], x[1]),
+    ));
     let positive = (vec![2, 3], uniform(6, 0.5, 2.0, 7));
-    ok(check_op(&[random(&[2, 3], 8), positive], t, |s, x| s.div(x[0], x[1])));
+    ok(check_op(&[random(&[2, 3], 8), positive], t, |s, x| {
+        s.div(x[0], x[1])
+    }));
 }
 
 #[test]
@@ -36,9 +50,21 @@ fn unary_functions() {
 fn reductions() {
     let t = Tolerance::default();
     for axis in 0..3 {
-        ok(check_op(&[random(&[2, 3, 4], 20 + axis as u64)], t, |s, x| s.sum(x[0], axis)));
-        ok(check_op(&[random(&[2, 3, 4], 30 + axis as u64)], t, |s, x| s.max(x[0], axis)));
-        ok(check_op(&[random(&[2, 3, 4], 40 + axis as u64)], t, |s, x| s.mean(x[0], axis)));
+        ok(check_op(
+            &[random(&[2, 3, 4], 20 + axis as u64)],
+            t,
+            |s, x| s.sum(x[0], axis),
+        ));
+        ok(check_op(
+            &[random(&[2, 3, 4], 30 + axis as u64)],
+            t,
+            |s, x| s.max(x[0], axis),
+        ));
+        ok(check_op(
+            &[random(&[2, 3, 4], 40 + axis as u64)],
+            t,
+            |s, x| s.mean(x[0], axis),
+        ));
     }
     ok(check_op(&[random(&[3, 5], 50)], t, |s, x| s.mean_all(x[0])));
 }
@@ -46,22 +72,42 @@ fn reductions() {
 #[test]
 fn matmul_and_its_transposes() {
     let t = Tolerance::default();
-    ok(check_op(&[random(&[3, 4], 60), random(&[4, 5], 61)], t, |s, x| s.matmul(x[0], x[1])));
+    ok(check_op(
+        &[random(&[3, 4], 60), random(&[4, 5], 61)],
+        t,
+        |s, x| s.matmul(x[0], x[1]),
+    ));
     // a^T b and a b^T: the operands arrive as permuted views.
-    ok(check_op(&[random(&[4, 3], 62), random(&[4, 5], 63)], t, |s, x| {
-        let at = s.transpose(x[0]);
-        s.matmul(at, x[1])
-    }));
-    ok(check_op(&[random(&[3, 4], 64), random(&[5, 4], 65)], t, |s, x| {
-        let bt = s.transpose(x[1]);
-        s.matmul(x[0], bt)
-    }));
+    ok(check_op(
+        &[random(&[4, 3], 62), random(&[4, 5], 63)],
+        t,
+        |s, x| {
+            let at = s.transpose(x[0]);
+            s.matmul(at, x[1])
+        },
+    ));
+    ok(check_op(
+        &[random(&[3, 4], 64), random(&[5, 4], 65)],
+        t,
+        |s, x| {
+            let bt = s.transpose(x[1]);
+            s.matmul(x[0], bt)
+        },
+    ));
     // A chain, so that gradients of gradients' inputs meet the GEMM pass too.
-    ok(check_op(&[random(&[2, 3], 66), random(&[3, 4], 67), random(&[4, 2], 68)], t, |s, x| {
-        let h = s.matmul(x[0], x[1]);
-        let h = s.sin(h);
-        s.matmul(h, x[2])
-    }));
+    ok(check_op(
+        &[
+            random(&[2, 3], 66),
+            random(&[3, 4], 67),
+            random(&[4, 2], 68),
+        ],
+        t,
+        |s, x| {
+            let h = s.matmul(x[0], x[1]);
+            let h = s.sin(h);
+            s.matmul(h, x[2])
+        },
+    ));
 }
 
 #[test]

@@ -6,7 +6,9 @@
 
 use luminal::prelude::GenericCompiler;
 
+use super::cpu::Prune;
+
 /// luminal's generic passes, then luminal_cuda's, for `f32`.
-pub fn compiler() -> (GenericCompiler, luminal_cuda::CudaCompiler<f32>) {
+pub fn compiler() -> (GenericCompiler, Prune, luminal_cuda::CudaCompiler<f32>) {
     Default::default()
 }

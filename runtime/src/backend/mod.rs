@@ -27,7 +27,10 @@ impl Default for Device {
 /// Sets the number of CPU threads for the whole process. Call it before the first run; later
 /// calls have no effect and return `false`.
 pub fn set_threads(threads: usize) -> bool {
-    rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build_global().is_ok()
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build_global()
+        .is_ok()
 }
 
 /// The number of CPU threads kernels may use.

@@ -37,7 +37,10 @@ pub fn read(path: &Path) -> Result<Idx> {
 /// Parses the bytes of an uncompressed IDX file.
 pub fn parse(bytes: &[u8]) -> std::result::Result<Idx, String> {
     if bytes.len() < 4 {
-        return Err(format!("truncated: {} bytes, shorter than the 4-byte IDX header", bytes.len()));
+        return Err(format!(
+            "truncated: {} bytes, shorter than the 4-byte IDX header",
+            bytes.len()
+        ));
     }
     if bytes[0] != 0 || bytes[1] != 0 {
         return Err(format!(
@@ -83,7 +86,10 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<Idx, String> {
             have - want
         ));
     }
-    Ok(Idx { dims, data: bytes[header..].to_vec() })
+    Ok(Idx {
+        dims,
+        data: bytes[header..].to_vec(),
+    })
 }
 
 /// Writes `dims` and `data` as an uncompressed IDX file's bytes (for tests and tools).

@@ -65,7 +65,11 @@ impl Kind {
 
 /// The cache directory luminet downloads into.
 pub fn cache_dir() -> Option<PathBuf> {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     env("LUMINET_CACHE")
         .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("luminet")))
         .or_else(|| env("HOME").map(|d| d.join(".cache").join("luminet")))
@@ -88,13 +92,18 @@ pub fn search_path(kind: Kind, explicit: Option<&Path>) -> Vec<PathBuf> {
 
 /// The path of `name` in `dir`, gzipped or not, if present.
 fn locate(dir: &Path, name: &str) -> Option<PathBuf> {
-    [format!("{name}.gz"), name.to_string()].into_iter().map(|f| dir.join(f)).find(|p| p.is_file())
+    [format!("{name}.gz"), name.to_string()]
+        .into_iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.is_file())
 }
 
 /// Loads `kind`, from `explicit` (for example an example's `--data` flag) or the search path.
 pub fn load(kind: Kind, explicit: Option<&Path>) -> Result<Mnist> {
     let dirs = search_path(kind, explicit);
-    let found = dirs.iter().find(|d| FILES.iter().all(|f| locate(d, f).is_some()));
+    let found = dirs
+        .iter()
+        .find(|d| FILES.iter().all(|f| locate(d, f).is_some()));
     let dir = match (found, kind) {
         (Some(d), _) => d.clone(),
         (None, Kind::Mnist) => download_mnist(&dirs)?,
@@ -114,20 +123,25 @@ fn not_found(kind: Kind, dirs: &[PathBuf], download: Option<String>) -> Error {
     if let Some(d) = download {
         msg.push_str(&format!("; download failed: {d}"));
     }
-    msg.push_str("; set LUMINET_DATA to a folder holding mnist/ (e.g. LUMINET_DATA=../shared/data)");
+    msg.push_str(
+        "; set LUMINET_DATA to a folder holding mnist/ (e.g. LUMINET_DATA=../shared/data)",
+    );
     Error::NotFound(msg)
 }
 
 /// Reads the four files of `dir`.
 pub fn read_dir(dir: &Path) -> Result<Mnist> {
     let path = |i: usize| {
-        locate(dir, FILES[i]).ok_or_else(|| {
-            Error::NotFound(format!("{}: no {}(.gz)", dir.display(), FILES[i]))
-        })
+        locate(dir, FILES[i])
+            .ok_or_else(|| Error::NotFound(format!("{}: no {}(.gz)", dir.display(), FILES[i])))
     };
     let train = read_split(&path(0)?, &path(1)?)?;
     let test = read_split(&path(2)?, &path(3)?)?;
-    Ok(Mnist { train, test, dir: dir.to_path_buf() })
+    Ok(Mnist {
+        train,
+        test,
+        dir: dir.to_path_buf(),
+    })
 }
 
 /// Reads one images file and its labels file into a dataset.
@@ -135,31 +149,60 @@ pub fn read_split(images: &Path, labels: &Path) -> Result<Dataset> {
     let im = idx::read(images)?;
     let lb = idx::read(labels)?;
     if im.dims.len() != 3 {
-        return Err(Error::data(images, format!("expected [n, rows, cols] images, found dimensions {:?}", im.dims)));
+        return Err(Error::data(
+            images,
+            format!(
+                "expected [n, rows, cols] images, found dimensions {:?}",
+                im.dims
+            ),
+        ));
     }
     if lb.dims.len() != 1 {
-        return Err(Error::data(labels, format!("expected [n] labels, found dimensions {:?}", lb.dims)));
+        return Err(Error::data(
+            labels,
+            format!("expected [n] labels, found dimensions {:?}", lb.dims),
+        ));
     }
     if im.dims[0] != lb.dims[0] {
         return Err(Error::data(
             labels,
-            format!("{} labels for the {} images of {}", lb.dims[0], im.dims[0], images.display()),
+            format!(
+                "{} labels for the {} images of {}",
+                lb.dims[0],
+                im.dims[0],
+                images.display()
+            ),
         ));
     }
     if let Some(i) = lb.data.iter().position(|&l| l > 9) {
-        return Err(Error::data(labels, format!("label {i} is {}, outside 0..=9", lb.data[i])));
+        return Err(Error::data(
+            labels,
+            format!("label {i} is {}, outside 0..=9", lb.data[i]),
+        ));
     }
     let x = im.data.iter().map(|&p| p as f32 / 255.0).collect();
-    Dataset::new(x, &[1, im.dims[1], im.dims[2]], one_hot(&lb.data, 10), &[10])
+    Dataset::new(
+        x,
+        &[1, im.dims[1], im.dims[2]],
+        one_hot(&lb.data, 10),
+        &[10],
+    )
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn download_mnist(dirs: &[PathBuf]) -> Result<PathBuf> {
     let Some(target) = cache_dir().map(|c| c.join("mnist")) else {
-        return Err(not_found(Kind::Mnist, dirs, Some("no cache directory (set LUMINET_CACHE)".into())));
+        return Err(not_found(
+            Kind::Mnist,
+            dirs,
+            Some("no cache directory (set LUMINET_CACHE)".into()),
+        ));
     };
     std::fs::create_dir_all(&target).map_err(|e| Error::io(&target, e))?;
     for (file, sum) in FILES.iter().zip(MNIST_SHA256) {
@@ -168,13 +211,15 @@ fn download_mnist(dirs: &[PathBuf]) -> Result<PathBuf> {
             continue;
         }
         let mut last = String::new();
-        let got = MNIST_MIRRORS.iter().any(|m| match fetch(&format!("{m}{file}.gz"), &dest, sum) {
-            Ok(()) => true,
-            Err(e) => {
-                last = e;
-                false
-            }
-        });
+        let got = MNIST_MIRRORS
+            .iter()
+            .any(|m| match fetch(&format!("{m}{file}.gz"), &dest, sum) {
+                Ok(()) => true,
+                Err(e) => {
+                    last = e;
+                    false
+                }
+            });
         if !got {
             return Err(not_found(Kind::Mnist, dirs, Some(last)));
         }

@@ -22,7 +22,10 @@ pub struct Dataset {
 impl Dataset {
     /// A dataset, checking that inputs and targets hold the same number of samples.
     pub fn new(x: Vec<f32>, x_shape: &[usize], y: Vec<f32>, y_shape: &[usize]) -> Result<Self> {
-        let (xs, ys) = (x_shape.iter().product::<usize>(), y_shape.iter().product::<usize>());
+        let (xs, ys) = (
+            x_shape.iter().product::<usize>(),
+            y_shape.iter().product::<usize>(),
+        );
         if xs == 0 || ys == 0 || x.len() % xs != 0 || y.len() % ys != 0 {
             return Err(Error::Shape(format!(
                 "{} input values do not divide into samples of {x_shape:?}, or {} targets into {y_shape:?}",
@@ -37,7 +40,12 @@ impl Dataset {
                 y.len() / ys
             )));
         }
-        Ok(Dataset { x, x_shape: x_shape.to_vec(), y, y_shape: y_shape.to_vec() })
+        Ok(Dataset {
+            x,
+            x_shape: x_shape.to_vec(),
+            y,
+            y_shape: y_shape.to_vec(),
+        })
     }
 
     /// The number of samples.
@@ -107,7 +115,10 @@ pub fn batches(n: usize, batch_size: usize, rng: Option<&mut Rng>) -> Vec<Vec<us
     if let Some(rng) = rng {
         rng.shuffle(&mut order);
     }
-    order.chunks(batch_size.max(1)).map(<[usize]>::to_vec).collect()
+    order
+        .chunks(batch_size.max(1))
+        .map(<[usize]>::to_vec)
+        .collect()
 }
 
 #[cfg(test)]
@@ -129,7 +140,11 @@ mod tests {
     fn datasets_check_their_lengths() {
         assert!(Dataset::new(vec![0.0; 6], &[3], vec![0.0; 2], &[1]).is_ok());
         let e = Dataset::new(vec![0.0; 6], &[3], vec![0.0; 3], &[1]).unwrap_err();
-        assert!(e.to_string().contains("2 input samples of [3] but 3 targets"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("2 input samples of [3] but 3 targets"),
+            "{e}"
+        );
         assert_eq!(one_hot(&[2, 0], 3), vec![0.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
     }
 }

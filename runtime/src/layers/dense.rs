@@ -11,7 +11,11 @@ impl Session {
         let shape = x.shape();
         let (inner, rows) = (shape[shape.len() - 1], x.len() / shape[shape.len() - 1]);
         let units = kernel.shape()[1];
-        let flat = if shape.len() == 2 { x } else { self.reshape(x, &[rows, inner]) };
+        let flat = if shape.len() == 2 {
+            x
+        } else {
+            self.reshape(x, &[rows, inner])
+        };
         let mut y = self.matmul(flat, kernel);
         if let Some(b) = bias {
             y = self.add(y, b);

@@ -58,7 +58,11 @@ fn init_layers(layers: &[LayerSpec], rng: &mut Rng, out: &mut Vec<Param>) -> Res
                 });
                 if bias {
                     let name = format!("{}.bias", layer.name);
-                    out.push(Param { name, shape: vec![units], data: vec![0.0; units] });
+                    out.push(Param {
+                        name,
+                        shape: vec![units],
+                        data: vec![0.0; units],
+                    });
                 }
             }
             LayerKind::Activation | LayerKind::Flatten | LayerKind::Dropout { .. } => {}

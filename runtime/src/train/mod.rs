@@ -52,7 +52,13 @@ pub struct Fit<'a> {
 
 impl Default for Fit<'_> {
     fn default() -> Self {
-        Fit { epochs: 1, batch_size: 32, validation: Validation::None, shuffle: true, verbose: true }
+        Fit {
+            epochs: 1,
+            batch_size: 32,
+            validation: Validation::None,
+            shuffle: true,
+            verbose: true,
+        }
     }
 }
 
@@ -198,21 +204,57 @@ impl Model {
         let mut s = Session::new();
         let x = s.input("x", &batched(batch, self.spec.input));
         let y = s.input("y", &batched(batch, self.spec.output));
-        let params: Vec<Var> = self.params.iter().map(|p| s.input(&p.name, &p.shape)).collect();
+        let params: Vec<Var> = self
+            .params
+            .iter()
+            .map(|p| s.input(&p.name, &p.shape))
+            .collect();
         let mut fwd = Forward::default();
-        let out = layers::forward(&mut s, self.spec.layers, &mut params.iter().copied(), x, Mode::Train, &mut fwd)?;
+        let out = layers::forward(
+            &mut s,
+            self.spec.layers,
+            &mut params.iter().copied(),
+            x,
+            Mode::Train,
+            &mut fwd,
+        )?;
         let loss = self.loss.build(&mut s, out, fwd.logits, y);
         let grads = s.grad(loss, &params);
         let update = self.optimizer.build(&mut s, &params, &grads);
-        let mut g = TrainGraph { s, x, y, params, masks: fwd.masks, loss, out, update };
-        for v in [g.loss, g.out].iter().chain(&g.update.new_params).chain(g.update.new_states.iter().flatten()) {
+        let mut g = TrainGraph {
+            s,
+            x,
+            y,
+            params,
+            masks: fwd.masks,
+            loss,
+            out,
+            update,
+        };
+        for v in [g.loss, g.out]
+            .iter()
+            .chain(&g.update.new_params)
+            .chain(g.update.new_states.iter().flatten())
+        {
             g.s.retrieve(*v);
         }
         let mut masks: Vec<Var> = g.masks.iter().map(|m| m.0).collect();
         let u = &mut g.update;
         let remap = (
-            (&mut g.x, &mut g.y, &mut g.params, &mut masks, &mut g.loss, &mut g.out),
-            (&mut u.lr, &mut u.states, &mut u.new_params, &mut u.new_states),
+            (
+                &mut g.x,
+                &mut g.y,
+                &mut g.params,
+                &mut masks,
+                &mut g.loss,
+                &mut g.out,
+            ),
+            (
+                &mut u.lr,
+                &mut u.states,
+                &mut u.new_params,
+                &mut u.new_states,
+            ),
         );
         g.s.compile(self.device, remap);
         for (m, v) in g.masks.iter_mut().zip(masks) {
@@ -225,14 +267,35 @@ impl Model {
         let mut s = Session::new();
         let x = s.input("x", &batched(batch, self.spec.input));
         let y = s.input("y", &batched(batch, self.spec.output));
-        let params: Vec<Var> = self.params.iter().map(|p| s.input(&p.name, &p.shape)).collect();
+        let params: Vec<Var> = self
+            .params
+            .iter()
+            .map(|p| s.input(&p.name, &p.shape))
+            .collect();
         let mut fwd = Forward::default();
-        let out = layers::forward(&mut s, self.spec.layers, &mut params.iter().copied(), x, Mode::Infer, &mut fwd)?;
+        let out = layers::forward(
+            &mut s,
+            self.spec.layers,
+            &mut params.iter().copied(),
+            x,
+            Mode::Infer,
+            &mut fwd,
+        )?;
         let loss = self.loss.build(&mut s, out, fwd.logits, y);
-        let mut g = InferGraph { s, x, y, params, loss, out };
+        let mut g = InferGraph {
+            s,
+            x,
+            y,
+            params,
+            loss,
+            out,
+        };
         g.s.retrieve(g.loss);
         g.s.retrieve(g.out);
-        g.s.compile(self.device, (&mut g.x, &mut g.y, &mut g.params, &mut g.loss, &mut g.out));
+        g.s.compile(
+            self.device,
+            (&mut g.x, &mut g.y, &mut g.params, &mut g.loss, &mut g.out),
+        );
         Ok(g)
     }
 
@@ -260,7 +323,9 @@ impl Model {
         }
         for &(m, rate) in &g.masks {
             let keep = 1.0 / (1.0 - rate);
-            let mask = (0..m.len()).map(|_| if self.rng.unit() < rate { 0.0 } else { keep }).collect();
+            let mask = (0..m.len())
+                .map(|_| if self.rng.unit() < rate { 0.0 } else { keep })
+                .collect();
             g.s.set(m, mask);
         }
 
@@ -312,7 +377,9 @@ impl Model {
             }
             Validation::Split(f) => {
                 if !(0.0..1.0).contains(&f) {
-                    return Err(Error::Config(format!("validation split {f} is outside [0, 1)")));
+                    return Err(Error::Config(format!(
+                        "validation split {f} is outside [0, 1)"
+                    )));
                 }
                 let n = train.len() - (train.len() as f32 * f).round() as usize;
                 held = train.split_at(n);
@@ -326,13 +393,21 @@ impl Model {
         let mut history = History::default();
         for epoch in 1..=cfg.epochs {
             let start = Instant::now();
-            let order = batches(train.len(), cfg.batch_size, cfg.shuffle.then_some(&mut self.rng));
+            let order = batches(
+                train.len(),
+                cfg.batch_size,
+                cfg.shuffle.then_some(&mut self.rng),
+            );
             let (mut loss_sum, mut correct) = (0.0f64, 0usize);
             for (b, idx) in order.iter().enumerate() {
                 let (x, y) = train.gather(idx);
                 let (loss, out) = self.train_step(x, y.clone())?;
                 if !loss.is_finite() {
-                    return Err(Error::NonFinite { epoch, batch: b + 1, loss });
+                    return Err(Error::NonFinite {
+                        epoch,
+                        batch: b + 1,
+                        loss,
+                    });
                 }
                 loss_sum += loss as f64 * idx.len() as f64;
                 correct += count_correct(&out, &y, self.spec.output.iter().product());
@@ -371,7 +446,10 @@ impl Model {
             correct += count_correct(&out, &y, width);
         }
         let n = data.len().max(1) as f64;
-        Ok(Metrics { loss: (loss_sum / n) as f32, accuracy: (correct as f64 / n) as f32 })
+        Ok(Metrics {
+            loss: (loss_sum / n) as f32,
+            accuracy: (correct as f64 / n) as f32,
+        })
     }
 
     /// The network's outputs for `x` (samples one after another), in batches of `batch_size`.
@@ -395,7 +473,9 @@ impl Model {
 }
 
 fn batched(batch: usize, shape: &[usize]) -> Vec<usize> {
-    std::iter::once(batch).chain(shape.iter().copied()).collect()
+    std::iter::once(batch)
+        .chain(shape.iter().copied())
+        .collect()
 }
 
 /// Correct predictions: the arg-max class for several outputs, `p > 0.5` for one.
@@ -414,5 +494,7 @@ pub fn count_correct(out: &[f32], targets: &[f32], width: usize) -> usize {
 
 /// The index of the largest value (the first on ties).
 pub fn argmax(v: &[f32]) -> usize {
-    v.iter().enumerate().fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
+    v.iter()
+        .enumerate()
+        .fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
 }

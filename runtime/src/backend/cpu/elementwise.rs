@@ -89,10 +89,15 @@ fn apply(f: BinaryFn, out: &mut [f32], rhs: &[f32]) {
         BinaryFn::Add => o.iter_mut().zip(r).for_each(|(a, b)| *a += b),
         BinaryFn::Mul => o.iter_mut().zip(r).for_each(|(a, b)| *a *= b),
         BinaryFn::Mod => o.iter_mut().zip(r).for_each(|(a, b)| *a %= b),
-        BinaryFn::LessThan => o.iter_mut().zip(r).for_each(|(a, b)| *a = (*a < *b) as u8 as f32),
+        BinaryFn::LessThan => o
+            .iter_mut()
+            .zip(r)
+            .for_each(|(a, b)| *a = (*a < *b) as u8 as f32),
     };
     if out.len() >= 2 * PAR_GRAIN {
-        out.par_chunks_mut(PAR_GRAIN).zip(rhs.par_chunks(PAR_GRAIN)).for_each(kernel);
+        out.par_chunks_mut(PAR_GRAIN)
+            .zip(rhs.par_chunks(PAR_GRAIN))
+            .for_each(kernel);
     } else {
         kernel((out, rhs));
     }
@@ -168,7 +173,9 @@ pub(crate) fn reduce(f: ReduceFn, x: &[f32], front: usize, n: usize, back: usize
         return out;
     }
     if front * n * back >= 2 * PAR_GRAIN && front > 1 {
-        out.par_chunks_mut(back).zip(x.par_chunks(n * back)).for_each(one);
+        out.par_chunks_mut(back)
+            .zip(x.par_chunks(n * back))
+            .for_each(one);
     } else {
         out.chunks_mut(back).zip(x.chunks(n * back)).for_each(one);
     }

@@ -8,8 +8,8 @@
 //! own strides (so transposes cost nothing); any other axis is looped over.
 
 use luminal::op::{InputTensor, Mul, Operator, SumReduce};
-use luminal::prelude::{petgraph::Direction, Graph, ShapeTracker, Tensor, ToIdsMut};
 use luminal::prelude::{move_outgoing_edge, move_references};
+use luminal::prelude::{petgraph::Direction, Graph, ShapeTracker, Tensor, ToIdsMut};
 
 use super::elementwise::data;
 use super::view::Strided;
@@ -63,7 +63,12 @@ impl Operator for Gemm {
         };
         let m_axis = pick(|d| d.a != 0 && d.b == 0);
         let n_axis = pick(|d| d.a == 0 && d.b != 0);
-        let unit = Dim { len: 1, a: 0, b: 0, out: 0 };
+        let unit = Dim {
+            len: 1,
+            a: 0,
+            b: 0,
+            out: 0,
+        };
         let m = m_axis.map_or(unit, |i| dims[i]);
         let n = n_axis.map_or(unit, |i| dims[i]);
         let batch: Vec<Dim> = (0..dims.len())
@@ -71,7 +76,12 @@ impl Operator for Gemm {
             .map(|i| dims[i])
             .collect();
 
-        let total: usize = shape.iter().enumerate().filter(|(i, _)| *i != self.k_axis).map(|(_, &l)| l).product();
+        let total: usize = shape
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != self.k_axis)
+            .map(|(_, &l)| l)
+            .product();
         let mut out = vec![0.0f32; total];
         let (a0, b0) = (va.base(), vb.base());
         let par = if m.len * n.len * k.len >= 1 << 16 && self.threads > 1 {
@@ -142,7 +152,10 @@ impl luminal::prelude::Compiler for MatMulPass {
             };
             let srcs = graph.get_sources(reduce);
             let (mul, _, read) = srcs[0];
-            let is_mul = graph.graph.node_weight(mul).is_some_and(|op| op.as_any().is::<Mul>());
+            let is_mul = graph
+                .graph
+                .node_weight(mul)
+                .is_some_and(|op| op.as_any().is::<Mul>());
             let private = graph
                 .graph
                 .edges_directed(mul, Direction::Outgoing)
@@ -160,12 +173,21 @@ impl luminal::prelude::Compiler for MatMulPass {
             }
 
             let gemm = graph
-                .add_op(Gemm { k_axis, threads: self.threads })
+                .add_op(Gemm {
+                    k_axis,
+                    threads: self.threads,
+                })
                 .input(operands[0].0, operands[0].1, a)
                 .input(operands[1].0, operands[1].1, b)
                 .finish();
             move_outgoing_edge(reduce, gemm, &mut graph.graph);
-            move_references(&mut remap, &mut graph.no_delete, &mut graph.to_retrieve, reduce, gemm);
+            move_references(
+                &mut remap,
+                &mut graph.no_delete,
+                &mut graph.to_retrieve,
+                reduce,
+                gemm,
+            );
             graph.graph.remove_node(reduce);
             graph.graph.remove_node(mul);
         }
@@ -178,7 +200,11 @@ fn matmul_shaped(a: &ShapeTracker, b: &ShapeTracker, k: usize) -> bool {
     if a.is_padded() || b.is_padded() || a.is_sliced() || b.is_sliced() {
         return false;
     }
-    if a.dims.iter().chain(b.dims.iter()).any(|d| d.to_usize().is_none()) {
+    if a.dims
+        .iter()
+        .chain(b.dims.iter())
+        .any(|d| d.to_usize().is_none())
+    {
         return false;
     }
     let fake = |t: &ShapeTracker, i: usize| t.fake[t.indexes[i]];
@@ -209,7 +235,12 @@ mod tests {
             s.retrieve(*v);
         }
         s.compile(crate::Device::Cpu, &mut g);
-        let gemms = s.graph().graph.node_weights().filter(|op| op.as_any().is::<Gemm>()).count();
+        let gemms = s
+            .graph()
+            .graph
+            .node_weights()
+            .filter(|op| op.as_any().is::<Gemm>())
+            .count();
         assert_eq!(gemms, 3);
         let (_, xd) = random(&[8, 5], 1);
         let (_, wd) = random(&[5, 3], 2);

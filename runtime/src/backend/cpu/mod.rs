@@ -10,16 +10,45 @@ pub mod matmul;
 pub mod view;
 
 use luminal::op::{Add, Contiguous, LessThan, MaxReduce, Mod, Mul, Operator, SumReduce};
-use luminal::prelude::{Compiler, GenericCompiler, Graph, ToIdsMut};
+use luminal::prelude::{petgraph::Direction, Compiler, GenericCompiler, Graph, ToIdsMut};
 
 use elementwise::{BinaryFn, FastBinary, FastContiguous, FastReduce, ReduceFn};
 
 /// The whole CPU pipeline.
-pub type CpuCompiler = (GenericCompiler, matmul::MatMulPass, FastOpsPass);
+pub type CpuCompiler = (GenericCompiler, Prune, matmul::MatMulPass, FastOpsPass);
 
 /// The CPU pipeline using `threads` threads for its GEMMs.
 pub fn compiler(threads: usize) -> CpuCompiler {
-    (GenericCompiler::default(), matmul::MatMulPass { threads }, FastOpsPass)
+    (
+        GenericCompiler::default(),
+        Prune,
+        matmul::MatMulPass { threads },
+        FastOpsPass,
+    )
+}
+
+/// Removes every node whose output nobody reads or retrieves, transitively (luminal's own
+/// `RemoveUnusedNodes` removes one layer per run).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Prune;
+
+impl Compiler for Prune {
+    fn compile<T: ToIdsMut>(&self, graph: &mut Graph, _: T) {
+        let mut work: Vec<_> = graph.graph.node_indices().collect();
+        while let Some(node) = work.pop() {
+            let dead = graph.graph.contains_node(node)
+                && !graph.no_delete.contains(&node)
+                && graph
+                    .graph
+                    .edges_directed(node, Direction::Outgoing)
+                    .next()
+                    .is_none();
+            if dead {
+                work.extend(graph.graph.neighbors_directed(node, Direction::Incoming));
+                graph.graph.remove_node(node);
+            }
+        }
+    }
 }
 
 /// Swaps luminal's interpreted binary ops, reductions and copies for strided kernels, in place.

@@ -56,7 +56,13 @@ impl Strided {
                 let shift = s0 as isize - p0 as isize;
                 let lo = (-shift).max(0) as usize;
                 let hi = ((len_phys as isize - shift).max(0) as usize).min(len);
-                Axis { len, stride: stride[d], lo: lo.min(len), hi, shift }
+                Axis {
+                    len,
+                    stride: stride[d],
+                    lo: lo.min(len),
+                    hi,
+                    shift,
+                }
             })
             .collect();
         Strided { axes }
@@ -149,7 +155,13 @@ pub fn for_rows(
     mut f: impl FnMut(Option<isize>, bool, &Axis, &mut [f32]),
 ) {
     let Some((inner, outer)) = v.axes.split_last() else {
-        let unit = Axis { len: 1, stride: 0, lo: 0, hi: 1, shift: 0 };
+        let unit = Axis {
+            len: 1,
+            stride: 0,
+            lo: 0,
+            hi: 1,
+            shift: 0,
+        };
         f(Some(v.base()), true, &unit, out);
         return;
     };

@@ -1,0 +1,32 @@
+//! Flags every example shares.
+
+use std::path::PathBuf;
+
+/// Settings common to the examples.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Common {
+    /// Passes over the training data.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Samples per training step.
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Seed for initialization, shuffling and dropout.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Folder holding the dataset's files (default: $LUMINET_DATA/<dataset>, then the cache).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// CPU threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+impl Common {
+    /// Applies the thread count.
+    pub fn apply(&self) {
+        if let Some(t) = self.threads {
+            luminet::set_threads(t);
+        }
+    }
+}
