@@ -209,13 +209,35 @@ impl Session {
         let tensor = self
             .graph
             .get_tensor(x.node, 0)
-            .unwrap_or_else(|| panic!("luminet bug: output {:?} was not retrieved", x.node));
+            .unwrap_or_else(|| panic!("output {:?} was not retrieved, or already taken", x.node));
         let data = tensor_data(tensor);
         if x.is_plain() {
             data
         } else {
             crate::backend::cpu::view::materialize(&data, &x.view)
         }
+    }
+
+    /// A copy of a retrieved output of the last run, leaving it in place (for outputs that
+    /// compilation merged with another retrieved one).
+    pub fn read(&self, x: Var) -> Vec<f32> {
+        let tensor = self
+            .graph
+            .get_tensor_ref(x.node, 0)
+            .unwrap_or_else(|| panic!("luminet bug: output {:?} was not retrieved", x.node));
+        let data = tensor.data.as_any().downcast_ref::<Vec<f32>>().expect("a CPU tensor");
+        if x.is_plain() {
+            data.clone()
+        } else {
+            crate::backend::cpu::view::materialize(data, &x.view)
+        }
+    }
+
+    /// Drops every retrieved output still held, so the next run computes them afresh (a run
+    /// skips any node whose output is present).
+    pub fn clear_outputs(&mut self) {
+        let held: Vec<NodeIndex> = self.graph.to_retrieve.iter().copied().collect();
+        self.graph.drop_tensors(held);
     }
 
     /// Compiles the graph with `compiler`, updating every id in `remap`.
