@@ -225,7 +225,11 @@ impl Session {
             .graph
             .get_tensor_ref(x.node, 0)
             .unwrap_or_else(|| panic!("luminet bug: output {:?} was not retrieved", x.node));
-        let data = tensor.data.as_any().downcast_ref::<Vec<f32>>().expect("a CPU tensor");
+        let data = tensor
+            .data
+            .as_any()
+            .downcast_ref::<Vec<f32>>()
+            .expect("a CPU tensor");
         if x.is_plain() {
             data.clone()
         } else {
