@@ -71,24 +71,21 @@ pub struct Metrics {
     pub accuracy: f32,
 }
 
-struct TrainGraph {
+/// A compiled graph from a batch and the parameters to the loss and the outputs.
+struct Net {
     s: Session,
     x: Var,
     y: Var,
     params: Vec<Var>,
-    masks: Vec<(Var, f32)>,
     loss: Var,
     out: Var,
-    update: Update,
 }
 
-struct InferGraph {
-    s: Session,
-    x: Var,
-    y: Var,
-    params: Vec<Var>,
-    loss: Var,
-    out: Var,
+/// A [`Net`] with its backward pass and optimizer step.
+struct TrainGraph {
+    net: Net,
+    masks: Vec<(Var, f32)>,
+    update: Update,
 }
 
 /// A network with its weights, optimizer and loss, ready to train.
@@ -103,7 +100,7 @@ pub struct Model {
     lr: f32,
     rng: Rng,
     train_graphs: HashMap<usize, TrainGraph>,
-    infer_graphs: HashMap<usize, InferGraph>,
+    infer_graphs: HashMap<usize, Net>,
 }
 
 impl Model {
@@ -200,7 +197,8 @@ impl Model {
         Ok(())
     }
 
-    fn build_train(&self, batch: usize) -> Result<TrainGraph> {
+    /// Inputs, parameters, forward pass and loss of a graph for batches of `batch`.
+    fn build_net(&self, batch: usize, mode: Mode) -> Result<(Net, Forward)> {
         let mut s = Session::new();
         let x = s.input("x", &batched(batch, self.spec.input));
         let y = s.input("y", &batched(batch, self.spec.output));
@@ -210,44 +208,46 @@ impl Model {
             .map(|p| s.input(&p.name, &p.shape))
             .collect();
         let mut fwd = Forward::default();
-        let out = layers::forward(
-            &mut s,
-            self.spec.layers,
-            &mut params.iter().copied(),
-            x,
-            Mode::Train,
-            &mut fwd,
-        )?;
+        let mut given = params.iter().copied();
+        let out = layers::forward(&mut s, self.spec.layers, &mut given, x, mode, &mut fwd)?;
         let loss = self.loss.build(&mut s, out, fwd.logits, y);
-        let grads = s.grad(loss, &params);
-        let update = self.optimizer.build(&mut s, &params, &grads);
-        let mut g = TrainGraph {
-            s,
-            x,
-            y,
-            params,
-            masks: fwd.masks,
-            loss,
-            out,
-            update,
-        };
-        for v in [g.loss, g.out]
+        s.retrieve(loss);
+        s.retrieve(out);
+        Ok((
+            Net {
+                s,
+                x,
+                y,
+                params,
+                loss,
+                out,
+            },
+            fwd,
+        ))
+    }
+
+    fn build_train(&self, batch: usize) -> Result<TrainGraph> {
+        let (mut net, fwd) = self.build_net(batch, Mode::Train)?;
+        let grads = net.s.grad(net.loss, &net.params);
+        let mut update = self.optimizer.build(&mut net.s, &net.params, &grads);
+        for v in update
+            .new_params
             .iter()
-            .chain(&g.update.new_params)
-            .chain(g.update.new_states.iter().flatten())
+            .chain(update.new_states.iter().flatten())
         {
-            g.s.retrieve(*v);
+            net.s.retrieve(*v);
         }
-        let mut masks: Vec<Var> = g.masks.iter().map(|m| m.0).collect();
-        let u = &mut g.update;
+        let (mut masks, rates): (Vec<Var>, Vec<f32>) = fwd.masks.into_iter().unzip();
+        let n = &mut net;
+        let u = &mut update;
         let remap = (
             (
-                &mut g.x,
-                &mut g.y,
-                &mut g.params,
+                &mut n.x,
+                &mut n.y,
+                &mut n.params,
                 &mut masks,
-                &mut g.loss,
-                &mut g.out,
+                &mut n.loss,
+                &mut n.out,
             ),
             (
                 &mut u.lr,
@@ -256,47 +256,19 @@ impl Model {
                 &mut u.new_states,
             ),
         );
-        g.s.compile(self.device, remap);
-        for (m, v) in g.masks.iter_mut().zip(masks) {
-            m.0 = v;
-        }
-        Ok(g)
+        n.s.compile(self.device, remap);
+        Ok(TrainGraph {
+            net,
+            masks: masks.into_iter().zip(rates).collect(),
+            update,
+        })
     }
 
-    fn build_infer(&self, batch: usize) -> Result<InferGraph> {
-        let mut s = Session::new();
-        let x = s.input("x", &batched(batch, self.spec.input));
-        let y = s.input("y", &batched(batch, self.spec.output));
-        let params: Vec<Var> = self
-            .params
-            .iter()
-            .map(|p| s.input(&p.name, &p.shape))
-            .collect();
-        let mut fwd = Forward::default();
-        let out = layers::forward(
-            &mut s,
-            self.spec.layers,
-            &mut params.iter().copied(),
-            x,
-            Mode::Infer,
-            &mut fwd,
-        )?;
-        let loss = self.loss.build(&mut s, out, fwd.logits, y);
-        let mut g = InferGraph {
-            s,
-            x,
-            y,
-            params,
-            loss,
-            out,
-        };
-        g.s.retrieve(g.loss);
-        g.s.retrieve(g.out);
-        g.s.compile(
-            self.device,
-            (&mut g.x, &mut g.y, &mut g.params, &mut g.loss, &mut g.out),
-        );
-        Ok(g)
+    fn build_infer(&self, batch: usize) -> Result<Net> {
+        let (mut n, _) = self.build_net(batch, Mode::Infer)?;
+        let remap = (&mut n.x, &mut n.y, &mut n.params, &mut n.loss, &mut n.out);
+        n.s.compile(self.device, remap);
+        Ok(n)
     }
 
     /// One optimizer step on a batch; returns the batch's mean loss and its outputs.
@@ -309,19 +281,23 @@ impl Model {
         }
         self.step += 1;
         let lr = self.optimizer.step_scalar(self.lr, self.step);
-        let g = self.train_graphs.get_mut(&batch).expect("built above");
+        let TrainGraph {
+            net: g,
+            masks,
+            update,
+        } = self.train_graphs.get_mut(&batch).expect("built above");
         g.s.set(g.x, x);
         g.s.set(g.y, y);
-        g.s.set(g.update.lr, vec![lr]);
+        g.s.set(update.lr, vec![lr]);
         for (v, p) in g.params.iter().zip(&mut self.params) {
             g.s.set(*v, std::mem::take(&mut p.data));
         }
-        for (vars, data) in g.update.states.iter().zip(&mut self.slots) {
+        for (vars, data) in update.states.iter().zip(&mut self.slots) {
             for (v, d) in vars.iter().zip(data.iter_mut()) {
                 g.s.set(*v, std::mem::take(d));
             }
         }
-        for &(m, rate) in &g.masks {
+        for &(m, rate) in &*masks {
             let keep = 1.0 / (1.0 - rate);
             let mask = (0..m.len())
                 .map(|_| if self.rng.unit() < rate { 0.0 } else { keep })
@@ -333,10 +309,10 @@ impl Model {
 
         let loss = g.s.take(g.loss)[0];
         let out = g.s.take(g.out);
-        for (v, p) in g.update.new_params.iter().zip(&mut self.params) {
+        for (v, p) in update.new_params.iter().zip(&mut self.params) {
             p.data = g.s.take(*v);
         }
-        for (vars, data) in g.update.new_states.iter().zip(&mut self.slots) {
+        for (vars, data) in update.new_states.iter().zip(&mut self.slots) {
             for (v, d) in vars.iter().zip(data.iter_mut()) {
                 *d = g.s.take(*v);
             }
