@@ -38,6 +38,8 @@ pub struct Bound<'a> {
     what: String,
     sig: &'static Signature,
     slots: Vec<Option<&'a Value>>,
+    /// Whether every argument found its parameter; when not, the settings are guesses.
+    pub sound: bool,
 }
 
 impl<'a> Bound<'a> {
@@ -47,17 +49,23 @@ impl<'a> Bound<'a> {
         what: String,
         errors: &mut Errors,
     ) -> Self {
+        let before = errors.count();
         let mut slots = vec![None; sig.params.len()];
         let args = stage.args.as_deref().unwrap_or_default();
         let word = sig.word;
 
         if sig.params.is_empty() && !args.is_empty() {
-            let message = format!("{word} takes no arguments; write `{word}`{}", sig.hint);
+            let message = format!("{what} takes no arguments; write `{word}`{}", sig.hint);
             errors.at(stage.args_tokens(), message);
-            return Bound { what, sig, slots };
+            return Bound {
+                what,
+                sig,
+                slots,
+                sound: false,
+            };
         }
-        let mut positional = 0;
         let mut keyword_seen = false;
+        let mut suggested = Vec::new();
         for (i, arg) in args.iter().enumerate() {
             let Some(key) = &arg.key else {
                 if keyword_seen {
@@ -68,7 +76,8 @@ impl<'a> Bound<'a> {
                         sig.example
                     );
                     errors.at(&arg.tokens, message);
-                } else if let Some(slot) = slots.get_mut(positional) {
+                } else if let Some(slot) = slots.get_mut(i) {
+                    // Positional arguments come first, so the `i`th fills the `i`th slot.
                     *slot = Some(&arg.value);
                 } else {
                     let extra: TokenStream =
@@ -86,7 +95,6 @@ impl<'a> Bound<'a> {
                     errors.at(extra, message);
                     break;
                 }
-                positional += 1;
                 continue;
             };
 
@@ -103,7 +111,9 @@ impl<'a> Bound<'a> {
                     }
                 }
                 None => {
-                    let fix = match suggest(&name, sig.params, KEYWORD_ALIASES) {
+                    let close = suggest(&name, sig.params, KEYWORD_ALIASES);
+                    suggested.extend(close);
+                    let fix = match close {
                         Some(close) => format!("did you mean `{close}`?"),
                         None => format!("its arguments are {}", sig.params.join(", ")),
                     };
@@ -112,13 +122,20 @@ impl<'a> Bound<'a> {
             }
         }
 
+        // A required parameter that a misspelled keyword was meant for is reported once, there.
         for (param, slot) in sig.params.iter().zip(&slots).take(sig.required) {
-            if slot.is_none() {
+            if slot.is_none() && !suggested.contains(param) {
                 let message = format!("{what} needs `{param}`, e.g. `{}`", sig.example);
                 errors.at(&stage.tokens, message);
             }
         }
-        Bound { what, sig, slots }
+        let sound = errors.count() == before;
+        Bound {
+            what,
+            sig,
+            slots,
+            sound,
+        }
     }
 
     fn slot(&self, name: &str) -> Option<&'a Value> {

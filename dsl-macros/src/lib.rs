@@ -69,22 +69,29 @@ use std::fmt::Display;
 ///
 /// # Layers
 ///
-/// | layer | input -> output | parameters |
-/// |---|---|---|
-/// | `dense(units, bias = true)` | `[F] -> [units]`, `[T, F] -> [T, units]` | `F * units (+ units)` |
-/// | `conv2d(filters, kernel, stride = 1, padding = valid, dilation = 1, bias = true)` | `[C, H, W] -> [filters, H', W']` | `C * kh * kw * filters (+ filters)` |
-/// | `max_pool2d(size, stride = size)`, `avg_pool2d(..)` | `[C, H, W] -> [C, H', W']` | 0 |
-/// | `global_avg_pool` | `[C, H, W] -> [C]` | 0 |
-/// | `flatten` | any shape of two or more dimensions `-> [N]` | 0 |
-/// | `dropout(rate)` | unchanged; `rate` in `[0, 1)` | 0 |
-/// | `batch_norm(momentum = 0.99, epsilon = 1e-3)` | unchanged; `[C, H, W]` or `[F]` | `2 * C` trainable, `2 * C` moving statistics |
-/// | `residual(shortcut = chain) { entries }` | `branch(x) + shortcut(x)`, equal shapes | branch + shortcut |
-/// | `relu`, `sigmoid`, `tanh`, `softmax`, `leaky_relu(alpha = 0.01)`, `elu(alpha = 1.0)` | unchanged | 0 |
+/// Shapes are one sample's: `C`, `H`, `W` channels, height and width, `T` steps, `F` features.
+///
+/// - `dense(units, bias = true)`: `[F] -> [units]`, `[T, F] -> [T, units]`; `F * units`
+///   weights plus `units` biases.
+/// - `conv2d(filters, kernel, stride = 1, padding = valid, dilation = 1, bias = true)`:
+///   `[C, H, W] -> [filters, H', W']`; `C * kh * kw * filters` weights plus `filters` biases.
+/// - `max_pool2d(size, stride = size)`, `avg_pool2d(size, stride = size)`:
+///   `[C, H, W] -> [C, H', W']`.
+/// - `global_avg_pool`: `[C, H, W] -> [C]`.
+/// - `flatten`: any shape of two or more dimensions to `[N]`.
+/// - `dropout(rate)`: the shape unchanged; `rate` in `[0, 1)`.
+/// - `batch_norm(momentum = 0.99, epsilon = 1e-3)`: the shape unchanged, normalized over the
+///   first dimension of `[C, H, W]` or `[F]`; `2 * C` parameters plus `2 * C` moving statistics.
+/// - `residual(shortcut = chain) { entries }`: `branch(x) + shortcut(x)`, the shortcut being
+///   the identity when absent; the two must give the same shape.
+/// - activations, as layers or in chains: `relu`, `sigmoid`, `tanh`, `softmax` (over the last
+///   dimension), `leaky_relu(alpha = 0.01)`, `elu(alpha = 1.0)`.
 ///
 /// `kernel`, `stride`, `dilation` and `size` take `3` or `(3, 5)` (height, width). `padding` is
 /// `valid` (none), `same` (output `ceil(in / stride)`, split TensorFlow's way with any odd pixel
-/// at the end), or a number or pair of zero rows and columns added on both sides. Output sizes
-/// are `(in + padding - dilation * (kernel - 1) - 1) / stride + 1`, rounded down.
+/// at the end), or a number or pair `p` of zero rows and columns added on both sides. Output
+/// sizes are `(in + 2 * p - dilation * (kernel - 1) - 1) / stride + 1`, rounded down, with
+/// `p = 0` for `valid`; pooling is `valid` with the window as kernel.
 ///
 /// `dense` works on the last dimension of flat features and sequences but refuses an image: on
 /// `[C, H, W]` it would mix only the width, which is never what a convnet wants, so the macro
@@ -111,7 +118,10 @@ use std::fmt::Display;
 ///
 /// Every shape rule is checked with both shapes and a fix in the message, spanned on the layer
 /// at fault, e.g. `residual block "block2" adds [64, 7, 7] to a shortcut of [32, 14, 14]; give
-/// the shortcut a projection, e.g. shortcut = conv2d(64, 1, stride = 2)`.
+/// the shortcut a projection, e.g. shortcut = conv2d(64, 1, stride = 2)`. All the errors of a
+/// block are reported at once; after a layer whose output is unknown, the shape checks of the
+/// layers after it are skipped rather than guessed. The struct and its constants still exist,
+/// with placeholder values, so code using the network adds no errors of its own.
 #[proc_macro]
 pub fn network(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     network_tokens(input.into()).into()
@@ -172,6 +182,10 @@ impl Errors {
 
     pub fn push(&mut self, error: syn::Error) {
         self.0.push(error);
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {

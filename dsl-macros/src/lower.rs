@@ -108,12 +108,15 @@ impl Lowering<'_> {
                     negative: false,
                     value: Some(n),
                 } => {
-                    shape.as_mut().map(|shape| shape.push(n));
+                    if let Some(shape) = shape.as_mut() {
+                        shape.push(n);
+                    }
                     continue;
                 }
                 ValueKind::Int { value: None, .. } => "is too large; use a smaller size",
                 ValueKind::Word(_) => {
-                    "must be written as a number: the macro checks shapes before constants exist"
+                    "must be a number written out, e.g. [1, 28, 28]: the macro checks shapes \
+                     before constants exist"
                 }
                 _ => "must be a whole number of at least 1, e.g. [1, 28, 28]",
             };
@@ -183,6 +186,15 @@ impl Lowering<'_> {
         };
         let errors = &mut *self.errors;
         let bound = Bound::bind(stage, sig, what.clone(), errors);
+        // A misplaced argument may be one that changes the shape, so the shape after a layer
+        // with one is unknown; the layers that keep their input's shape stay checkable.
+        let keeps_shape = matches!(kind, Kind::Dropout | Kind::BatchNorm | Kind::Flatten)
+            || is_activation(*kind)
+            || *kind == Kind::Residual;
+        if !bound.sound && !keeps_shape {
+            self.no_body(stage, sig.word);
+            return layer;
+        }
 
         layer.op = match kind {
             Kind::Dense => match bound.whole("units", None, errors) {
@@ -215,7 +227,8 @@ impl Lowering<'_> {
                 epsilon: bound.real("epsilon", Some(1e-3), errors).unwrap_or(1e-3),
             },
             Kind::Residual => {
-                let shortcut = bound.stages("shortcut", errors);
+                // Unsound arguments leave the shortcut unknown, and the block with it.
+                let shortcut = bound.stages("shortcut", errors).filter(|_| bound.sound);
                 return self.residual(layer, stage, shortcut, &what);
             }
             activation => {

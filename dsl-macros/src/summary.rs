@@ -10,9 +10,9 @@
 
 use crate::infer::{Checked, Row, RowKind};
 
-/// Keras' column widths, kept as minimums so that short tables look like Keras'.
+/// Keras' column widths (65 characters a line), kept as minimums so short tables match it.
 const NAME_WIDTH: usize = 28;
-const SHAPE_WIDTH: usize = 25;
+const SHAPE_WIDTH: usize = 26;
 const COUNT_WIDTH: usize = 10;
 
 pub fn table(name: &str, checked: &Checked) -> String {
@@ -106,7 +106,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);

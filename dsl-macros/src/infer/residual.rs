@@ -120,5 +120,5 @@ fn stride_for(n: usize, out: usize) -> Option<usize> {
         return None;
     }
     let s = (n - 1) / out + 1;
-    (s.checked_mul(out - 1)? <= n - 1).then_some(s)
+    (s.checked_mul(out - 1)? < n).then_some(s)
 }

@@ -70,7 +70,10 @@ fn mnist_shapes_and_counts() {
 
 #[test]
 fn counts_follow_the_settings() {
-    let rows = rows("N: [3, 8, 8] { conv2d(4, (3, 1), bias = false), batch_norm, flatten, dense(5, bias = false) }");
+    let rows = rows(
+        "N: [3, 8, 8] { conv2d(4, (3, 1), bias = false), batch_norm, flatten, \
+        dense(5, bias = false) }",
+    );
     let counts: Vec<(usize, usize)> = rows.iter().map(|row| (row.params, row.frozen)).collect();
     assert_eq!(counts, [(3 * 3 * 4, 0), (8, 8), (0, 0), (4 * 6 * 8 * 5, 0)]);
     assert_eq!(shapes(&rows)[0], [4, 6, 8]);
@@ -190,62 +193,93 @@ fn projections_suggested() {
 fn shape_rules() {
     let cases = [
         ("N: [1, 8, 8] { conv2d(4, 3), conv2d(4, 7) }",
-         "conv2d \"conv2d_1\" has a 7x7 kernel but its input [4, 6, 6] is only 6x6; use a smaller kernel or padding = same, or downsample less before it"),
+         "conv2d \"conv2d_1\" has a 7x7 kernel but its input [4, 6, 6] is only 6x6; use a smaller \
+             kernel or padding = same, or downsample less before it"),
         ("N: [1, 4, 4] { conv2d(4, 3, padding = 1, dilation = 3) }",
-         "conv2d \"conv2d\" has a 3x3 kernel dilated to 7x7 but its input [1, 4, 4] is only 6x6 with padding 1; use a smaller kernel or padding = same, or downsample less before it"),
+         "conv2d \"conv2d\" has a 3x3 kernel dilated to 7x7 but its input [1, 4, 4] is only 6x6 \
+             with padding 1; use a smaller kernel or padding = same, or downsample less before it"),
         ("N: [1, 8, 8] { c: conv2d(4, 3, stride = 0) }",
          "conv2d \"c\" has stride 0; a stride must be at least 1, e.g. stride = 1, the default"),
         ("N: [1, 8, 8] { c: conv2d(4, (0, 3)) }",
-         "conv2d \"c\" has a 0x3 kernel; each side of a kernel must be at least 1, e.g. kernel = 3"),
-        ("N: [1, 8, 8] { c: conv2d(0, 3) }", "conv2d \"c\" has 0 filters; give it at least one, e.g. conv2d(32, 3)"),
+         "conv2d \"c\" has a 0x3 kernel; each side of a kernel must be at least 1, e.g. kernel = \
+             3"),
+        ("N: [1, 8, 8] { c: conv2d(0, 3) }", "conv2d \"c\" has 0 filters; give it at least one, \
+            e.g. conv2d(32, 3)"),
         ("N: [1, 8, 8] { c: conv2d(2, 3, dilation = (1, 0)) }",
          "conv2d \"c\" has dilation (1, 0); a dilation must be at least 1, e.g. dilation = 1"),
         ("N: [4, 1, 1] { p: max_pool2d(2) }",
-         "max_pool2d \"p\" has a 2x2 window but its input [4, 1, 1] is only 1x1; use a smaller window, or remove it"),
+         "max_pool2d \"p\" has a 2x2 window but its input [4, 1, 1] is only 1x1; use a smaller \
+             window, or remove it"),
         ("N: [4, 4, 4] { p: avg_pool2d(0) }",
-         "avg_pool2d \"p\" has a 0x0 window; each side of a window must be at least 1, e.g. avg_pool2d(2)"),
+         "avg_pool2d \"p\" has a 0x0 window; each side of a window must be at least 1, e.g. \
+             avg_pool2d(2)"),
         ("N: [4, 4, 4] { p: max_pool2d(2, stride = 0) }",
-         "max_pool2d \"p\" has stride 0; a stride must be at least 1, e.g. stride = 2, or leave it out to step by the window"),
-        ("N: [784] { fc: dense(0) }", "dense \"fc\" has 0 units; give it at least one, e.g. dense(10)"),
+         "max_pool2d \"p\" has stride 0; a stride must be at least 1, e.g. stride = 2, or leave \
+             it out to step by the window"),
+        ("N: [784] { fc: dense(0) }", "dense \"fc\" has 0 units; give it at least one, e.g. \
+            dense(10)"),
         ("N: [8, 5, 5] { fc: dense(10) }",
-         "dense \"fc\" gets the image [8, 5, 5], but dense works on flat features [F] or sequences [T, F]; add flatten (or global_avg_pool) before it"),
-        ("N: [784] { flatten }", "flatten \"flatten\" gets [784], which is already flat; remove it"),
+         "dense \"fc\" gets the image [8, 5, 5], but dense works on flat features [F] or \
+             sequences [T, F]; add flatten (or global_avg_pool) before it"),
+        ("N: [784] { flatten }", "flatten \"flatten\" gets [784], which is already flat; remove \
+            it"),
         ("N: [784] { c: conv2d(8, 3) }",
-         "conv2d \"c\" needs an image [C, H, W] but gets the flat features [784]; move it before flatten, or give the network an image input such as [1, 28, 28]"),
+         "conv2d \"c\" needs an image [C, H, W] but gets the flat features [784]; move it before \
+             flatten, or give the network an image input such as [1, 28, 28]"),
         ("N: [10, 4] { p: max_pool2d(2) }",
-         "max_pool2d \"p\" needs an image [C, H, W] but gets the sequence [10, 4]; give the network an image input such as [1, 28, 28]"),
+         "max_pool2d \"p\" needs an image [C, H, W] but gets the sequence [10, 4]; give the \
+             network an image input such as [1, 28, 28]"),
         ("N: [64] { g: global_avg_pool }",
-         "global_avg_pool \"g\" needs an image [C, H, W] but gets the flat features [64]; remove it: the features are already flat"),
+         "global_avg_pool \"g\" needs an image [C, H, W] but gets the flat features [64]; remove \
+             it: the features are already flat"),
         ("N: [10, 4] { bn: batch_norm }",
-         "batch_norm \"bn\" gets the sequence [10, 4], but it normalizes the channels of an image [C, H, W] or the features of [F]; flatten before it"),
+         "batch_norm \"bn\" gets the sequence [10, 4], but it normalizes the channels of an image \
+             [C, H, W] or the features of [F]; flatten before it"),
         ("N: [32, 14, 14] { block2: residual { conv2d(64, 3, stride = 2, padding = same) } }",
-         "residual block \"block2\" adds [64, 7, 7] to a shortcut of [32, 14, 14]; give the shortcut a projection, e.g. shortcut = conv2d(64, 1, stride = 2)"),
-        ("N: [32, 14, 14] { b: residual(shortcut = conv2d(64, 1)) { conv2d(64, 3, stride = 2, padding = same) } }",
-         "residual block \"b\" adds [64, 7, 7] to a shortcut of [64, 14, 14]; make the shortcut end in [64, 7, 7], e.g. shortcut = conv2d(64, 1, stride = 2)"),
+         "residual block \"block2\" adds [64, 7, 7] to a shortcut of [32, 14, 14]; give the \
+             shortcut a projection, e.g. shortcut = conv2d(64, 1, stride = 2)"),
+        ("N: [32, 14, 14] { b: residual(shortcut = conv2d(64, 1)) { conv2d(64, 3, stride = 2, \
+            padding = same) } }",
+         "residual block \"b\" adds [64, 7, 7] to a shortcut of [64, 14, 14]; make the shortcut \
+             end in [64, 7, 7], e.g. shortcut = conv2d(64, 1, stride = 2)"),
         ("N: [4, 4, 4] { b: residual { flatten } }",
-         "residual block \"b\" turns [4, 4, 4] into [64], a different rank, so the identity shortcut cannot be added to it; keep layers that change the rank, such as flatten, outside residual blocks"),
+         "residual block \"b\" turns [4, 4, 4] into [64], a different rank, so the identity \
+             shortcut cannot be added to it; keep layers that change the rank, such as flatten, \
+             outside residual blocks"),
         ("N: [16] { b: residual {} }",
-         "residual block \"b\" has an empty branch; put its layers in the braces, e.g. residual { conv2d(32, 3, padding = same) }"),
+         "residual block \"b\" has an empty branch; put its layers in the braces, e.g. residual { \
+             conv2d(32, 3, padding = same) }"),
         ("N: [4, 6, 6] { softmax }",
-         "softmax \"softmax\" would normalize over the width of the image [4, 6, 6], one row at a time; flatten and add a dense layer before it"),
+         "softmax \"softmax\" would normalize over the width of the image [4, 6, 6], one row at a \
+             time; flatten and add a dense layer before it"),
         ("N: [8] { out: dense(1) => softmax }",
-         "softmax after \"out\" on [1] always gives 1.0, since it normalizes over a single value; use sigmoid for one output, or give the layer 2 or more units"),
+         "softmax after \"out\" on [1] always gives 1.0, since it normalizes over a single value; \
+             use sigmoid for one output, or give the layer 2 or more units"),
         ("N: [8] { d: dropout(1) }",
-         "dropout \"d\" has rate 1, but the rate is the fraction of values dropped and must be in [0, 1); e.g. dropout(0.5)"),
+         "dropout \"d\" has rate 1, but the rate is the fraction of values dropped and must be in \
+             [0, 1); e.g. dropout(0.5)"),
         ("N: [8] { bn: batch_norm(momentum = 1.5) }",
-         "batch_norm \"bn\" has momentum 1.5, but the momentum weighs the old statistics and must be in [0, 1]; e.g. momentum = 0.99"),
+         "batch_norm \"bn\" has momentum 1.5, but the momentum weighs the old statistics and must \
+             be in [0, 1]; e.g. momentum = 0.99"),
         ("N: [8] { bn: batch_norm(epsilon = 0) }",
-         "batch_norm \"bn\" has epsilon 0, but epsilon keeps the division by the deviation safe and must be above 0; e.g. epsilon = 0.001"),
-        ("N: [8] { }", "the network \"N\" has no layers; add some in its braces, e.g. `{ dense(10) }`"),
+         "batch_norm \"bn\" has epsilon 0, but epsilon keeps the division by the deviation safe \
+             and must be above 0; e.g. epsilon = 0.001"),
+        ("N: [8] { }", "the network \"N\" has no layers; add some in its braces, e.g. `{ \
+            dense(10) }`"),
         ("N: [] { dense(1) }",
-         "the input shape of \"N\" is empty; give the shape of one sample, e.g. [784] for flat features or [1, 28, 28] for images"),
+         "the input shape of \"N\" is empty; give the shape of one sample, e.g. [784] for flat \
+             features or [1, 28, 28] for images"),
         ("N: [1, 0, 28] { dense(1) }",
-         "the input shape [1, 0, 28] of \"N\" has a zero dimension; every dimension must be at least 1"),
+         "the input shape [1, 0, 28] of \"N\" has a zero dimension; every dimension must be at \
+             least 1"),
         ("N: [64, 1, 28, 28] { dense(1) }",
-         "the input shape [64, 1, 28, 28] of \"N\" has 4 dimensions, but one sample is [F], [T, F] or [C, H, W]; leave out the batch dimension, e.g. [1, 28, 28]"),
-        ("N: [8] { d: dense(usize::MAX), dense(2) }", "dense \"d\" needs a whole number for `units`, not `usize::MAX`; write e.g. `units = 10`"),
+         "the input shape [64, 1, 28, 28] of \"N\" has 4 dimensions, but one sample is [F], [T, \
+             F] or [C, H, W]; leave out the batch dimension, e.g. [1, 28, 28]"),
+        ("N: [8] { d: dense(usize::MAX), dense(2) }", "dense \"d\" needs a whole number for \
+            `units`, not `usize::MAX`; write e.g. `units = 10`"),
         ("N: [18446744073709551615] { d: dense(18446744073709551615) }",
-         "dense \"d\" is too large: its sizes multiply past what usize can count; use smaller sizes"),
+         "dense \"d\" is too large: its sizes multiply past what usize can count; use smaller \
+             sizes"),
     ];
     for (source, expected) in cases {
         assert_eq!(error(source), expected, "for {source}");
