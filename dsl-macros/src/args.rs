@@ -66,16 +66,18 @@ impl<'a> Bound<'a> {
         }
         let mut keyword_seen = false;
         let mut suggested = Vec::new();
+        let mut misplaced = false;
         for (i, arg) in args.iter().enumerate() {
             let Some(key) = &arg.key else {
                 if keyword_seen {
                     let message = format!(
-                        "`{}` comes after a keyword argument; put positional arguments first, \
-                         e.g. `{}`",
+                        "{what} gets `{}` after a keyword argument; put positional arguments \
+                         first, e.g. `{}`",
                         show(&arg.tokens),
                         sig.example
                     );
                     errors.at(&arg.tokens, message);
+                    misplaced = true;
                 } else if let Some(slot) = slots.get_mut(i) {
                     // Positional arguments come first, so the `i`th fills the `i`th slot.
                     *slot = Some(&arg.value);
@@ -88,8 +90,9 @@ impl<'a> Bound<'a> {
                         1 => "1 argument".to_string(),
                         n => format!("at most {n} arguments"),
                     };
+                    let ones = if given - n == 1 { "one" } else { "ones" };
                     let message = format!(
-                        "{what} takes {takes} ({}) but gets {given}; remove the extra ones",
+                        "{what} takes {takes} ({}) but gets {given}; remove the extra {ones}",
                         sig.params.join(", ")
                     );
                     errors.at(extra, message);
@@ -122,9 +125,10 @@ impl<'a> Bound<'a> {
             }
         }
 
-        // A required parameter that a misspelled keyword was meant for is reported once, there.
+        // A required parameter that a misspelled keyword or a misplaced argument was meant for
+        // is reported once, there.
         for (param, slot) in sig.params.iter().zip(&slots).take(sig.required) {
-            if slot.is_none() && !suggested.contains(param) {
+            if slot.is_none() && !suggested.contains(param) && !misplaced {
                 let message = format!("{what} needs `{param}`, e.g. `{}`", sig.example);
                 errors.at(&stage.tokens, message);
             }

@@ -177,7 +177,12 @@ impl Syntax<'_> {
         rest: &[TokenTree],
     ) -> Option<(Option<Vec<Value>>, TokenStream, Group)> {
         let name = &header.name;
-        let span_of = |token: Option<&TokenTree>| token.map_or(name.span(), TokenTree::span);
+        // A group is pointed at by its opening delimiter, not underlined over many lines.
+        let span_of = |token: Option<&TokenTree>| match token {
+            Some(TokenTree::Group(group)) => group.span_open(),
+            Some(token) => token.span(),
+            None => name.span(),
+        };
         if !matches!(rest.first(), Some(TokenTree::Punct(p)) if is_colon(p)) {
             let example = format!("e.g. `{name}: [1, 28, 28] {{ ... }}`");
             let message = format!("expected `:` and the input shape after `{name}`, {example}");

@@ -120,11 +120,12 @@ fn argument_errors() {
          "conv2d \"c\" has no argument `groups`; its arguments are filters, kernel, stride, \
              padding, dilation, bias"),
         ("N: [4] { d: dense(8, true, 3) }",
-         "dense \"d\" takes at most 2 arguments (units, bias) but gets 3; remove the extra ones"),
+         "dense \"d\" takes at most 2 arguments (units, bias) but gets 3; remove the extra one"),
         ("N: [4] { d: dropout(0.5, 0.2) }", "dropout \"d\" takes 1 argument (rate) but gets 2; \
-            remove the extra ones"),
+            remove the extra one"),
         ("N: [4] { d: dense(units = 8, true) }",
-         "`true` comes after a keyword argument; put positional arguments first, e.g. `dense(10)`"),
+         "dense \"d\" gets `true` after a keyword argument; put positional arguments first, \
+             e.g. `dense(10)`"),
         ("N: [4] { d: dense(8, units = 4) }", "dense \"d\" gets `units` twice; remove one of them"),
         ("N: [4] { d: dense }", "dense \"d\" needs `units`, e.g. `dense(10)`"),
         ("N: [4, 8, 8] { c: conv2d(8) }", "conv2d \"c\" needs `kernel`, e.g. `conv2d(32, 3)`"),

@@ -1,0 +1,9 @@
+luminet::network! {
+    pub Net: [1, 28, 28] {
+        conv2d(32, 3, strides = 2) => relu,
+        flatten,
+        dense(10) => softmax,
+    }
+}
+
+fn main() {}

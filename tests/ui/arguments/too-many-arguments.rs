@@ -1,0 +1,9 @@
+luminet::network! {
+    pub Net: [784] {
+        dense(128) => relu,
+        dropout(0.5, 0.2),
+        dense(10) => softmax,
+    }
+}
+
+fn main() {}

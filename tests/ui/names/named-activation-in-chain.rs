@@ -1,0 +1,8 @@
+luminet::network! {
+    pub Net: [784] {
+        dense(128) => act: relu,
+        dense(10) => softmax,
+    }
+}
+
+fn main() {}

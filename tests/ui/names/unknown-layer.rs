@@ -1,0 +1,10 @@
+luminet::network! {
+    pub Net: [1, 28, 28] {
+        conv2d(32, 3) => relu,
+        maxpool2d(2),
+        flatten,
+        dense(10) => softmax,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+luminet::network! {
+    pub Net: [784] {
+        conv2d(32, 3) => relu,
+        flatten,
+        dense(10) => softmax,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+luminet::network! {
+    pub Net: [784] {
+    }
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+luminet::network! {
+    pub Net: [] {
+        dense(10) => softmax,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+luminet::network! {
+    pub Net {
+        dense(128) => relu,
+        dense(10) => softmax,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+luminet::network! {
+    pub struct Net: [784] {
+        dense(10) => softmax,
+    }
+}
+
+fn main() {}
