@@ -3,13 +3,13 @@
 //! The macro is a pipeline of passes, each in its own module and each testable without the
 //! others' output being compiled:
 //!
-//! 1. [`parse`]: tokens to a syntax tree of stages, arguments and values (grammar only);
-//! 2. [`lower`]: the syntax tree to typed layers with their settings and unique names;
-//! 3. [`infer`]: an abstract interpreter that walks the layers with concrete shapes, computes
+//! 1. `parse`: tokens to a syntax tree of stages, arguments and values (grammar only);
+//! 2. `lower`: the syntax tree to typed layers with their settings and unique names;
+//! 3. `infer`: an abstract interpreter that walks the layers with concrete shapes, computes
 //!    every output shape and parameter count, and checks every shape rule;
-//! 4. [`summary`] and [`expand`]: the Keras-style table and the emitted code.
+//! 4. `summary` and `expand`: the Keras-style table and the emitted code.
 //!
-//! Every pass reports into one [`Errors`] list instead of stopping at the first problem, so a
+//! Every pass reports into one `Errors` list instead of stopping at the first problem, so a
 //! user sees all of a block's mistakes at once; after any error the macro emits a stub of the
 //! network instead of the real expansion, so they are not followed by a cascade of rustc errors
 //! about a missing type.
