@@ -5,7 +5,6 @@
 //! and on the gradients autodiff appends; then the compiled gradients must match central finite
 //! differences. Every op, layer and loss in luminet is checked this way.
 
-use crate::backend::cpu;
 use crate::rng::Rng;
 use crate::session::{Session, Var};
 
@@ -73,7 +72,7 @@ fn build(shapes: &[Vec<usize>], fixed: &[Vec<usize>], f: OpFn, compiled: bool) -
             &mut loss,
             &mut grads,
         );
-        sess.compile_with(cpu::compiler(crate::backend::threads()), remap);
+        sess.compile(crate::Device::Cpu, remap);
     }
     Built {
         sess,

@@ -9,6 +9,7 @@ pub mod backend;
 pub mod check;
 pub mod data;
 pub mod error;
+pub mod fused;
 pub mod init;
 pub mod layers;
 pub mod loss;

@@ -38,6 +38,66 @@ impl Session {
         self.push(op::Contiguous, &[x], &x.shape())
     }
 
+    /// A copy of `x` in a node of its own, even if `x` is already plain.
+    pub fn copy(&mut self, x: Var) -> Var {
+        self.push(op::Contiguous, &[x], &x.shape())
+    }
+
+    /// `count` elements along `axis`, from `start`, `step` apart (copied out).
+    pub fn strided_slice(
+        &mut self,
+        x: Var,
+        axis: usize,
+        start: usize,
+        count: usize,
+        step: usize,
+    ) -> Var {
+        let end = start + (count - 1) * step + 1;
+        let y = self.slice(x, axis, start, end);
+        if step == 1 {
+            return y;
+        }
+        // Pad to count * step, fold the axis into [count, step] and keep index 0 of each step.
+        let y = self.pad(y, axis, 0, count * step - (end - start));
+        let mut shape = y.shape();
+        shape[axis] = count;
+        shape.insert(axis + 1, step);
+        let y = self.reshape(y, &shape);
+        let y = self.slice(y, axis + 1, 0, 1);
+        shape.remove(axis + 1);
+        self.reshape(y, &shape)
+    }
+
+    /// The adjoint of [`Session::strided_slice`]: `x` placed at `start`, `step` apart, in an
+    /// axis of length `len`, zeros elsewhere.
+    pub fn strided_pad(
+        &mut self,
+        x: Var,
+        axis: usize,
+        start: usize,
+        step: usize,
+        len: usize,
+    ) -> Var {
+        let count = x.shape()[axis];
+        let mut y = x;
+        if step > 1 {
+            // [.., count, ..] -> [.., count, 1, ..] -> pad to [.., count, step, ..] -> fold.
+            let mut shape = y.shape();
+            shape.insert(axis + 1, 1);
+            y = self.reshape(y, &shape);
+            y = self.pad(y, axis + 1, 0, step - 1);
+            shape.remove(axis + 1);
+            shape[axis] = count * step;
+            y = self.reshape(y, &shape);
+        }
+        let filled = y.shape()[axis];
+        if filled > len - start {
+            y = self.slice(y, axis, 0, len - start);
+        }
+        let filled = y.shape()[axis];
+        self.pad(y, axis, start, len - start - filled)
+    }
+
     // Views ------------------------------------------------------------------------------
 
     /// Reorders the axes: axis `i` of the result is axis `axes[i]` of `x`.
@@ -304,17 +364,23 @@ impl Session {
     /// The elementwise maximum of `a` and `b`; the gradient goes to `a` on ties.
     pub fn maximum(&mut self, a: Var, b: Var) -> Var {
         let b_wins = self.less_than(a, b);
-        let diff = self.sub(b, a);
-        let gain = self.mul(diff, b_wins);
-        self.add(a, gain)
+        self.select(b_wins, b, a)
     }
 
     /// The elementwise minimum of `a` and `b`; the gradient goes to `a` on ties.
     pub fn minimum(&mut self, a: Var, b: Var) -> Var {
         let b_wins = self.less_than(b, a);
-        let diff = self.sub(b, a);
-        let gain = self.mul(diff, b_wins);
-        self.add(a, gain)
+        self.select(b_wins, b, a)
+    }
+
+    /// `yes` where `mask` is 1, `no` where it is 0, exactly: `yes mask + no (1 - mask)`
+    /// (finite inputs only, since `inf * 0` is NaN).
+    pub fn select(&mut self, mask: Var, yes: Var, no: Var) -> Var {
+        let y = self.mul(yes, mask);
+        let one = self.constant(1.0);
+        let keep = self.sub(one, mask);
+        let n = self.mul(no, keep);
+        self.add(y, n)
     }
 
     /// `1` where `a == b`, else `0`.

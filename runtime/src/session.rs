@@ -98,6 +98,7 @@ pub struct Session {
     pub(crate) graph: Box<Graph>,
     pub(crate) shapes: HashMap<NodeIndex, Vec<usize>>,
     pub(crate) grad_rules: HashMap<NodeIndex, GradRule>,
+    pub(crate) regions: Vec<crate::fused::Region>,
     inputs: usize,
     compiled: bool,
 }
@@ -115,6 +116,7 @@ impl Session {
             graph: Box::new(Graph::new()),
             shapes: HashMap::new(),
             grad_rules: HashMap::new(),
+            regions: Vec::new(),
             inputs: 0,
             compiled: false,
         }

@@ -42,7 +42,10 @@ impl Session {
     /// Compiles the graph for `device`, updating every id in `remap` that a pass replaced.
     pub fn compile<T: ToIdsMut>(&mut self, device: Device, remap: T) {
         match device {
-            Device::Cpu => self.compile_with(cpu::compiler(threads()), remap),
+            Device::Cpu => {
+                let regions = std::mem::take(&mut self.regions);
+                self.compile_with(cpu::compiler(threads(), regions), remap)
+            }
             #[cfg(feature = "cuda")]
             Device::Cuda => self.compile_with(cuda::compiler(), remap),
         }

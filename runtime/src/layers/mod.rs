@@ -1,6 +1,7 @@
 //! Layers, and building a network's forward pass from its [`NetworkSpec`].
 
 mod activation;
+mod conv;
 mod dense;
 
 use crate::error::{Error, Result};

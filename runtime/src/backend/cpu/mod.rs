@@ -5,26 +5,74 @@
 //! binary op, reduction and copy with a strided kernel from [`elementwise`]. luminal's unary ops
 //! stay: they already run a plain loop over the buffer.
 
+pub mod conv;
 pub mod elementwise;
 pub mod matmul;
 pub mod view;
 
 use luminal::op::{Add, Contiguous, LessThan, MaxReduce, Mod, Mul, Operator, SumReduce};
-use luminal::prelude::{petgraph::Direction, Compiler, GenericCompiler, Graph, ToIdsMut};
+use std::collections::HashMap;
+
+use luminal::prelude::{move_outgoing_edge, move_references, petgraph::Direction};
+use luminal::prelude::{Compiler, GenericCompiler, Graph, NodeIndex, ToIdsMut};
+
+use crate::fused::Region;
 
 use elementwise::{BinaryFn, FastBinary, FastContiguous, FastReduce, ReduceFn};
 
 /// The whole CPU pipeline.
-pub type CpuCompiler = (GenericCompiler, Prune, matmul::MatMulPass, FastOpsPass);
+pub type CpuCompiler = (
+    FusedPass,
+    Prune,
+    GenericCompiler,
+    matmul::MatMulPass,
+    FastOpsPass,
+);
 
-/// The CPU pipeline using `threads` threads for its GEMMs.
-pub fn compiler(threads: usize) -> CpuCompiler {
+/// The CPU pipeline for a graph with fused subgraphs `regions`, using `threads` threads for
+/// its GEMMs.
+pub fn compiler(threads: usize, regions: Vec<Region>) -> CpuCompiler {
+    let fused = FusedPass { regions };
     (
-        GenericCompiler::default(),
+        fused,
         Prune,
+        GenericCompiler::default(),
         matmul::MatMulPass { threads },
         FastOpsPass,
     )
+}
+
+/// Replaces each recorded fused subgraph by one [`conv::FusedKernel`]; its primitives, now
+/// unread, go to [`Prune`].
+#[derive(Debug, Default, Clone)]
+pub struct FusedPass {
+    /// The subgraphs, in the order they were built.
+    pub regions: Vec<Region>,
+}
+
+impl Compiler for FusedPass {
+    fn compile<T: ToIdsMut>(&self, graph: &mut Graph, mut remap: T) {
+        let mut moved: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+        for r in &self.regions {
+            let mut new = graph.add_op(conv::FusedKernel(r.op));
+            for x in &r.inputs {
+                let node = moved.get(&x.node()).copied().unwrap_or(x.node());
+                new = new.input(node, 0, x.view);
+            }
+            let new = new.finish();
+            let old = r.output.node();
+            move_outgoing_edge(old, new, &mut graph.graph);
+            move_references(
+                &mut remap,
+                &mut graph.no_delete,
+                &mut graph.to_retrieve,
+                old,
+                new,
+            );
+            graph.graph.remove_node(old);
+            moved.insert(old, new);
+        }
+    }
 }
 
 /// Removes every node whose output nobody reads or retrieves, transitively (luminal's own

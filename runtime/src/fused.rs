@@ -1,0 +1,151 @@
+//! Ops that luminet writes in primitives and that a backend may run as one kernel.
+//!
+//! [`Session::fused`] records the node that ends such a primitive subgraph together with what
+//! it computes. Backends that know the op (the CPU pipeline's `FusedPass`) replace the whole
+//! subgraph by a single kernel; others, `luminal_cuda` among them, run the primitives.
+
+use crate::session::{Session, Var};
+
+/// The geometry of a 2-D convolution over `[B, C, H, W]` with weights `[F, C, KH, KW]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConvGeom {
+    /// Batch size.
+    pub batch: usize,
+    /// Input channels.
+    pub c: usize,
+    /// Input height and width.
+    pub h: usize,
+    /// See `h`.
+    pub w: usize,
+    /// Output channels.
+    pub f: usize,
+    /// Kernel height and width.
+    pub kh: usize,
+    /// See `kh`.
+    pub kw: usize,
+    /// Strides.
+    pub sh: usize,
+    /// See `sh`.
+    pub sw: usize,
+    /// Zero padding before and after, along the height.
+    pub ph: (usize, usize),
+    /// Zero padding before and after, along the width.
+    pub pw: (usize, usize),
+    /// Dilations.
+    pub dh: usize,
+    /// See `dh`.
+    pub dw: usize,
+}
+
+impl ConvGeom {
+    /// Output height.
+    pub fn oh(&self) -> usize {
+        (self.h + self.ph.0 + self.ph.1 - self.dh * (self.kh - 1) - 1) / self.sh + 1
+    }
+
+    /// Output width.
+    pub fn ow(&self) -> usize {
+        (self.w + self.pw.0 + self.pw.1 - self.dw * (self.kw - 1) - 1) / self.sw + 1
+    }
+
+    /// The input shape `[B, C, H, W]`.
+    pub fn input(&self) -> [usize; 4] {
+        [self.batch, self.c, self.h, self.w]
+    }
+
+    /// The weight shape `[F, C, KH, KW]`.
+    pub fn weight(&self) -> [usize; 4] {
+        [self.f, self.c, self.kh, self.kw]
+    }
+
+    /// The output shape `[B, F, OH, OW]`.
+    pub fn output(&self) -> [usize; 4] {
+        [self.batch, self.f, self.oh(), self.ow()]
+    }
+}
+
+/// The geometry of a 2-D pooling window over `[B, C, H, W]`, without padding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PoolGeom {
+    /// Batch size times channels: pooling treats every plane alike.
+    pub planes: usize,
+    /// Input height and width.
+    pub h: usize,
+    /// See `h`.
+    pub w: usize,
+    /// Window height and width.
+    pub kh: usize,
+    /// See `kh`.
+    pub kw: usize,
+    /// Strides.
+    pub sh: usize,
+    /// See `sh`.
+    pub sw: usize,
+}
+
+impl PoolGeom {
+    /// Output height.
+    pub fn oh(&self) -> usize {
+        (self.h - self.kh) / self.sh + 1
+    }
+
+    /// Output width.
+    pub fn ow(&self) -> usize {
+        (self.w - self.kw) / self.sw + 1
+    }
+}
+
+/// What a fused subgraph computes, with the inputs it reads in order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fused {
+    /// `(x, w) -> y`: convolution without bias.
+    Conv2d(ConvGeom),
+    /// `(g, w) -> dx`: the convolution's gradient with respect to its input.
+    Conv2dInputGrad(ConvGeom),
+    /// `(x, g) -> dw`: the convolution's gradient with respect to its weights.
+    Conv2dFilterGrad(ConvGeom),
+    /// `x -> y`: maximum over each window.
+    MaxPool2d(PoolGeom),
+    /// `(x, g) -> dx`: the gradient goes to the first maximum of each window.
+    MaxPool2dGrad(PoolGeom),
+    /// `x -> y`: mean over each window.
+    AvgPool2d(PoolGeom),
+    /// `g -> dx`: each window's gradient spread evenly over it.
+    AvgPool2dGrad(PoolGeom),
+}
+
+/// A recorded fused subgraph: the node holding its result and the inputs it reads.
+#[derive(Debug, Clone)]
+pub struct Region {
+    /// What it computes.
+    pub op: Fused,
+    /// Its inputs, in the order the op lists them.
+    pub inputs: Vec<Var>,
+    /// The node whose (plain) output is the result.
+    pub output: Var,
+}
+
+impl Session {
+    /// Builds `op` on `inputs` in primitives with `build`, and records the subgraph so that a
+    /// backend can swap in one kernel for it.
+    pub fn fused(
+        &mut self,
+        op: Fused,
+        inputs: &[Var],
+        build: impl FnOnce(&mut Session) -> Var,
+    ) -> Var {
+        let out = build(self);
+        // A backend kernel writes a fresh buffer: the region must end in a node of its own.
+        let out = if out.is_plain() && !inputs.iter().any(|x| x.node == out.node) {
+            out
+        } else {
+            self.copy(out)
+        };
+        self.regions.push(Region {
+            op,
+            inputs: inputs.to_vec(),
+            output: out,
+        });
+        out
+    }
+}
