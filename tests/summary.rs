@@ -47,11 +47,33 @@ fn mnist_shapes_and_counts() {
     assert_eq!(MnistCnn::PARAM_COUNT, 34_826);
 
     let spec = MnistCnn::SPEC;
-    assert_eq!((spec.name, spec.input, spec.output, spec.params), ("MnistCnn", &[1, 28, 28][..], &[10][..], 34_826));
-    let expected: [&[usize]; 7] = [&[32, 26, 26], &[32, 13, 13], &[64, 11, 11], &[64, 5, 5], &[1600], &[1600], &[10]];
+    assert_eq!(
+        (spec.name, spec.input, spec.output, spec.params),
+        ("MnistCnn", &[1, 28, 28][..], &[10][..], 34_826)
+    );
+    let expected: [&[usize]; 7] = [
+        &[32, 26, 26],
+        &[32, 13, 13],
+        &[64, 11, 11],
+        &[64, 5, 5],
+        &[1600],
+        &[1600],
+        &[10],
+    ];
     assert_eq!(outputs(spec.layers), expected);
     let names = names(spec.layers);
-    assert_eq!(names, ["conv1", "max_pool2d", "conv2", "max_pool2d_1", "flatten", "dropout", "out"]);
+    assert_eq!(
+        names,
+        [
+            "conv1",
+            "max_pool2d",
+            "conv2",
+            "max_pool2d_1",
+            "flatten",
+            "dropout",
+            "out"
+        ]
+    );
     let counts: Vec<usize> = spec.layers.iter().map(|layer| layer.params).collect();
     assert_eq!(counts, [320, 0, 18_496, 0, 0, 0, 16_010]);
 }
@@ -70,9 +92,21 @@ fn mnist_layer_settings() {
     assert_eq!(layers[0].kind, conv);
     assert_eq!(layers[0].activations, [Activation::Relu]);
     assert_eq!(layers[0].input, [1, 28, 28]);
-    assert_eq!(layers[1].kind, LayerKind::MaxPool2d { size: (2, 2), stride: (2, 2) });
+    assert_eq!(
+        layers[1].kind,
+        LayerKind::MaxPool2d {
+            size: (2, 2),
+            stride: (2, 2)
+        }
+    );
     assert_eq!(layers[5].kind, LayerKind::Dropout { rate: 0.5 });
-    assert_eq!(layers[6].kind, LayerKind::Dense { units: 10, bias: true });
+    assert_eq!(
+        layers[6].kind,
+        LayerKind::Dense {
+            units: 10,
+            bias: true
+        }
+    );
     assert_eq!(layers[6].activations, [Activation::Softmax]);
 }
 
@@ -90,7 +124,10 @@ fn mnist_summary() {
         "Trainable params: 34,826",
         "Non-trainable params: 0",
     ] {
-        assert!(summary.lines().any(|l| l == line), "no line {line:?} in\n{summary}");
+        assert!(
+            summary.lines().any(|l| l == line),
+            "no line {line:?} in\n{summary}"
+        );
     }
     assert_eq!(summary.lines().filter(|l| l.contains("(None")).count(), 7);
 }
@@ -99,7 +136,10 @@ fn mnist_summary() {
 fn residual_block_with_projection() {
     assert_eq!(TinyResNet::OUTPUT_SHAPE, [10]);
     let layers = TinyResNet::SPEC.layers;
-    assert_eq!(names(layers), ["stem", "batch_norm", "block2", "global_avg_pool", "out"]);
+    assert_eq!(
+        names(layers),
+        ["stem", "batch_norm", "block2", "global_avg_pool", "out"]
+    );
     let expected: [&[usize]; 5] = [&[32, 14, 14], &[32, 14, 14], &[64, 7, 7], &[64], &[10]];
     assert_eq!(outputs(layers), expected);
     assert_eq!(layers[1].activations, [Activation::Relu]);
@@ -107,12 +147,22 @@ fn residual_block_with_projection() {
     let block = &layers[2];
     assert_eq!(block.input, [32, 14, 14]);
     assert_eq!(block.activations, [Activation::Relu]);
-    let LayerKind::Residual { branch, shortcut } = block.kind else { panic!("not residual") };
-    assert_eq!(names(branch), ["conv2d", "batch_norm_1", "conv2d_1", "batch_norm_2"]);
+    let LayerKind::Residual { branch, shortcut } = block.kind else {
+        panic!("not residual")
+    };
+    assert_eq!(
+        names(branch),
+        ["conv2d", "batch_norm_1", "conv2d_1", "batch_norm_2"]
+    );
     assert_eq!(names(shortcut), ["conv2d_2", "batch_norm_3"]);
-    assert!(outputs(branch).iter().chain(&outputs(shortcut)).all(|shape| *shape == [64, 7, 7]));
+    assert!(outputs(branch)
+        .iter()
+        .chain(&outputs(shortcut))
+        .all(|shape| *shape == [64, 7, 7]));
     // 'same' on 14 with stride 2: output 7, one padding pixel, at the end.
-    let LayerKind::Conv2d { padding, .. } = branch[0].kind else { panic!("not conv") };
+    let LayerKind::Conv2d { padding, .. } = branch[0].kind else {
+        panic!("not conv")
+    };
     assert_eq!(padding, ((0, 1), (0, 1)));
 
     let branch_params = (32 * 9 * 64 + 64) + 128 + (64 * 9 * 64 + 64) + 128;
@@ -148,6 +198,9 @@ fn networks_in_functions_and_sequences() {
         }
     }
     assert_eq!(Tagger::SPEC.layers[0].output, [12, 8]);
-    assert_eq!(Tagger::SPEC.layers[0].activations, [Activation::LeakyRelu(0.2)]);
+    assert_eq!(
+        Tagger::SPEC.layers[0].activations,
+        [Activation::LeakyRelu(0.2)]
+    );
     assert_eq!(Tagger::PARAM_COUNT, 20 * 8 + 96 + 1);
 }

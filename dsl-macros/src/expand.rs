@@ -16,9 +16,24 @@ use crate::summary;
 pub fn expand(net: &Net, checked: &Checked) -> TokenStream {
     let item = item(&net.header);
     let spec = spec_impl(&net.header, checked);
-    // The graph builder belongs here too: a function of its own, beside `spec_impl`, emitting
-    // a second `impl` block over the same `Checked` rows, joined into this expansion.
-    quote! { #item #spec }
+    let model = model_impl(&net.header);
+    quote! { #item #spec #model }
+}
+
+/// `model(seed)`: the runtime builds the training and inference graphs of any batch size
+/// from `SPEC`, so the network's graph builder is the runtime's, driven by these constants.
+fn model_impl(header: &Header) -> TokenStream {
+    let name = &header.name;
+    quote! {
+        #[allow(dead_code)]
+        impl #name {
+            /// A trainable model of this network, its weights initialized from `seed`
+            /// (Glorot-uniform kernels, zero biases).
+            pub fn model(seed: ::core::primitive::u64) -> ::luminet::Result<::luminet::train::Model> {
+                ::luminet::train::Model::new(&Self::SPEC, seed)
+            }
+        }
+    }
 }
 
 /// The struct, carrying the user's doc comments and attributes.
@@ -187,6 +202,7 @@ pub fn stub(header: &Header, rank: usize, output: Option<&[usize]>) -> TokenStre
     let name = &header.name;
     let name_text = name.to_string();
     let output_rank = output.map_or(0, <[usize]>::len);
+    let model = model_impl(header);
     quote! {
         #item
         #[allow(dead_code)]
@@ -211,5 +227,6 @@ pub fn stub(header: &Header, rank: usize, output: Option<&[usize]>) -> TokenStre
                 ::std::string::String::new()
             }
         }
+        #model
     }
 }

@@ -187,3 +187,26 @@ fn training_is_reproducible_and_checks_shapes() {
         "{e}"
     );
 }
+
+#[test]
+fn batch_norm_in_training_and_inference() {
+    let t = Tolerance::default();
+    let inputs = [
+        random(&[4, 3, 2, 2], 30),
+        random(&[3], 31),
+        random(&[3], 32),
+    ];
+    ok(check_op(&inputs, t, |s, x| {
+        s.batch_norm(x[0], x[1], x[2], None, 1e-3).0
+    }));
+    let flat = [random(&[5, 3], 33), random(&[3], 34), random(&[3], 35)];
+    ok(check_op(&flat, t, |s, x| {
+        s.batch_norm(x[0], x[1], x[2], None, 1e-3).0
+    }));
+    let stats = (vec![3], vec![0.1, -0.2, 0.3]);
+    let var = (vec![3], vec![0.5, 1.5, 2.0]);
+    let with = [random(&[4, 3], 36), random(&[3], 37), random(&[3], 38)];
+    ok(check_op_fixed(&with, &[stats, var], t, |s, x, f| {
+        s.batch_norm(x[0], x[1], x[2], Some((f[0], f[1])), 1e-3).0
+    }));
+}

@@ -15,7 +15,7 @@ pub use history::{EpochLog, History};
 use crate::backend::Device;
 use crate::data::{batches, Dataset};
 use crate::error::{Error, Result};
-use crate::layers::{self, Forward, Mode, Param};
+use crate::layers::{self, Forward, Inputs, Mode, Param};
 use crate::loss::Loss;
 use crate::optim::{Optimizer, Update};
 use crate::rng::Rng;
@@ -77,6 +77,7 @@ struct Net {
     x: Var,
     y: Var,
     params: Vec<Var>,
+    buffers: Vec<Var>,
     loss: Var,
     out: Var,
 }
@@ -85,6 +86,7 @@ struct Net {
 struct TrainGraph {
     net: Net,
     masks: Vec<(Var, f32)>,
+    buffer_updates: Vec<Var>,
     update: Update,
 }
 
@@ -92,6 +94,7 @@ struct TrainGraph {
 pub struct Model {
     spec: NetworkSpec,
     params: Vec<Param>,
+    buffers: Vec<Param>,
     optimizer: Optimizer,
     loss: Loss,
     device: Device,
@@ -107,12 +110,13 @@ impl Model {
     /// The network `spec` with weights initialized from `seed`, trained by Adam (1e-3) on
     /// categorical cross-entropy until [`Model::compile`] says otherwise.
     pub fn new(spec: &NetworkSpec, seed: u64) -> Result<Model> {
-        let params = layers::init_params(spec, seed)?;
+        let state = layers::init(spec, seed)?;
         let mut rng = Rng::new(seed);
         let rng = rng.fork();
         let mut model = Model {
             spec: *spec,
-            params,
+            params: state.params,
+            buffers: state.buffers,
             optimizer: Optimizer::adam(1e-3),
             loss: Loss::CategoricalCrossentropy,
             device: Device::Cpu,
@@ -161,6 +165,11 @@ impl Model {
         &self.params
     }
 
+    /// The non-trainable buffers (batch norm's moving statistics), in a fixed order.
+    pub fn buffers(&self) -> &[Param] {
+        &self.buffers
+    }
+
     /// The trainable parameters, for loading weights. Shapes must not change.
     pub fn params_mut(&mut self) -> &mut [Param] {
         &mut self.params
@@ -207,9 +216,19 @@ impl Model {
             .iter()
             .map(|p| s.input(&p.name, &p.shape))
             .collect();
+        let buffers: Vec<Var> = self
+            .buffers
+            .iter()
+            .map(|p| s.input(&p.name, &p.shape))
+            .collect();
         let mut fwd = Forward::default();
-        let mut given = params.iter().copied();
-        let out = layers::forward(&mut s, self.spec.layers, &mut given, x, mode, &mut fwd)?;
+        let mut inputs = Inputs {
+            params: &mut params.iter().copied(),
+            buffers: &mut buffers.iter().copied(),
+            mode,
+            built: &mut fwd,
+        };
+        let out = layers::forward(&mut s, self.spec.layers, x, &mut inputs)?;
         let loss = self.loss.build(&mut s, out, fwd.logits, y);
         s.retrieve(loss);
         s.retrieve(out);
@@ -219,6 +238,7 @@ impl Model {
                 x,
                 y,
                 params,
+                buffers,
                 loss,
                 out,
             },
@@ -237,6 +257,10 @@ impl Model {
         {
             net.s.retrieve(*v);
         }
+        let mut buffer_updates = fwd.buffer_updates;
+        for v in &buffer_updates {
+            net.s.retrieve(*v);
+        }
         let (mut masks, rates): (Vec<Var>, Vec<f32>) = fwd.masks.into_iter().unzip();
         let n = &mut net;
         let u = &mut update;
@@ -245,10 +269,11 @@ impl Model {
                 &mut n.x,
                 &mut n.y,
                 &mut n.params,
-                &mut masks,
+                &mut n.buffers,
                 &mut n.loss,
                 &mut n.out,
             ),
+            (&mut masks, &mut buffer_updates),
             (
                 &mut u.lr,
                 &mut u.states,
@@ -257,16 +282,25 @@ impl Model {
             ),
         );
         n.s.compile(self.device, remap);
+        let masks = masks.into_iter().zip(rates).collect();
         Ok(TrainGraph {
             net,
-            masks: masks.into_iter().zip(rates).collect(),
+            masks,
+            buffer_updates,
             update,
         })
     }
 
     fn build_infer(&self, batch: usize) -> Result<Net> {
         let (mut n, _) = self.build_net(batch, Mode::Infer)?;
-        let remap = (&mut n.x, &mut n.y, &mut n.params, &mut n.loss, &mut n.out);
+        let remap = (
+            &mut n.x,
+            &mut n.y,
+            &mut n.params,
+            &mut n.buffers,
+            &mut n.loss,
+            &mut n.out,
+        );
         n.s.compile(self.device, remap);
         Ok(n)
     }
@@ -284,6 +318,7 @@ impl Model {
         let TrainGraph {
             net: g,
             masks,
+            buffer_updates,
             update,
         } = self.train_graphs.get_mut(&batch).expect("built above");
         g.s.set(g.x, x);
@@ -291,6 +326,9 @@ impl Model {
         g.s.set(update.lr, vec![lr]);
         for (v, p) in g.params.iter().zip(&mut self.params) {
             g.s.set(*v, std::mem::take(&mut p.data));
+        }
+        for (v, b) in g.buffers.iter().zip(&mut self.buffers) {
+            g.s.set(*v, std::mem::take(&mut b.data));
         }
         for (vars, data) in update.states.iter().zip(&mut self.slots) {
             for (v, d) in vars.iter().zip(data.iter_mut()) {
@@ -312,6 +350,9 @@ impl Model {
         for (v, p) in update.new_params.iter().zip(&mut self.params) {
             p.data = g.s.take(*v);
         }
+        for (v, b) in buffer_updates.iter().zip(&mut self.buffers) {
+            b.data = g.s.take(*v);
+        }
         for (vars, data) in update.new_states.iter().zip(&mut self.slots) {
             for (v, d) in vars.iter().zip(data.iter_mut()) {
                 *d = g.s.take(*v);
@@ -331,7 +372,8 @@ impl Model {
         let g = self.infer_graphs.get_mut(&batch).expect("built above");
         g.s.set(g.x, x);
         g.s.set(g.y, y);
-        for (v, p) in g.params.iter().zip(&self.params) {
+        let given = g.params.iter().zip(&self.params);
+        for (v, p) in given.chain(g.buffers.iter().zip(&self.buffers)) {
             g.s.set(*v, p.data.clone());
         }
         g.s.run();
