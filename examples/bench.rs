@@ -1,18 +1,19 @@
 //! Training throughput, measured on real MNIST batches.
 //!
-//! `cargo run --release --example bench -- --workload mlp --threads 2 --steps 200`
+//! `cargo run --release --example bench -- --workload <mlp|cnn|resnet> --threads 2 --steps 200`
 //!
 //! Prints one line per workload:
 //! `workload=<name> threads=<n> batch=<b> samples_per_s=<median> peak_rss_mb=<m>`, the median
 //! being over windows of steps taken after the warm-up (which includes compilation).
 
-#[path = "common.rs"]
+#[path = "common/mod.rs"]
 mod common;
 
 use std::time::Instant;
 
 use clap::Parser;
 use luminet::data::mnist::{self, Kind};
+use luminet::network;
 use luminet::prelude::*;
 
 #[derive(Parser)]
@@ -32,6 +33,39 @@ struct Args {
     /// Folder holding MNIST.
     #[arg(long)]
     data: Option<std::path::PathBuf>,
+    /// Also print the time spent per op kind over the timed steps.
+    #[arg(long)]
+    profile: bool,
+}
+
+network! {
+    /// Keras' MNIST convnet (34,826 parameters).
+    Cnn: [1, 28, 28] {
+        conv2d(32, 3) => relu,
+        max_pool2d(2),
+        conv2d(64, 3) => relu,
+        max_pool2d(2),
+        flatten,
+        dropout(0.5),
+        dense(10) => softmax,
+    }
+}
+
+network! {
+    /// The peer benchmark's small ResNet `w4` (77,610 parameters).
+    ResNetW4: [1, 28, 28] {
+        stem: conv2d(32, 3, padding = same, bias = false) => batch_norm => relu,
+        block1: residual {
+            conv2d(32, 3, padding = same, bias = false) => batch_norm => relu,
+            conv2d(32, 3, padding = same, bias = false) => batch_norm,
+        } => relu,
+        block2: residual(shortcut = conv2d(64, 1, stride = 2, bias = false)) {
+            conv2d(64, 3, stride = 2, padding = same, bias = false) => batch_norm => relu,
+            conv2d(64, 3, padding = same, bias = false) => batch_norm,
+        } => relu,
+        global_avg_pool,
+        out: dense(10) => softmax,
+    }
 }
 
 fn main() -> Result<()> {
@@ -46,23 +80,34 @@ fn main() -> Result<()> {
                 .build(),
             64,
         ),
+        "cnn" => (&Cnn::SPEC, 128),
+        "resnet" => (&ResNetW4::SPEC, 128),
         other => {
             return Err(Error::Config(format!(
-                "unknown workload {other:?}; this build benchmarks: mlp"
+                "unknown workload {other:?}; choose mlp, cnn or resnet"
             )))
         }
     };
+    if args.profile {
+        std::env::set_var("LUMINET_PROFILE", "1");
+    }
     let data = mnist::load(Kind::Mnist, args.data.as_deref())?;
     let mut model = Model::new(spec, 0)?;
     model.compile(Optimizer::adam(1e-3), Loss::CategoricalCrossentropy)?;
 
     let order = luminet::data::batches(data.train.len(), batch, Some(&mut Rng::new(0)));
     let mut stamps = Vec::with_capacity(args.steps + 1);
-    for (i, idx) in order.iter().cycle().take(args.warmup + args.steps).enumerate() {
+    for (i, idx) in order
+        .iter()
+        .cycle()
+        .take(args.warmup + args.steps)
+        .enumerate()
+    {
         if idx.len() != batch {
             continue;
         }
         if i == args.warmup {
+            luminet::backend::cpu::profile::reset();
             stamps.push(Instant::now());
         }
         let (x, y) = data.train.gather(idx);
@@ -79,6 +124,11 @@ fn main() -> Result<()> {
         .collect();
     rates.sort_by(f64::total_cmp);
     let median = rates.get(rates.len() / 2).copied().unwrap_or(f64::NAN);
+    if args.profile {
+        for (ms, calls, op) in luminet::backend::cpu::profile::report().iter().take(25) {
+            eprintln!("{ms:10.1} ms {calls:6} calls  {op}");
+        }
+    }
     println!(
         "workload={} threads={} batch={batch} samples_per_s={median:.0} peak_rss_mb={:.0}",
         args.workload,

@@ -2,7 +2,7 @@
 //!
 //! `cargo run --release --example mlp_mnist -- --epochs 5`
 
-#[path = "common.rs"]
+#[path = "common/mod.rs"]
 mod common;
 
 use clap::Parser;

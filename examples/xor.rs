@@ -7,7 +7,7 @@
 //!
 //! `cargo run --release --example xor`
 
-#[path = "common.rs"]
+#[path = "common/mod.rs"]
 mod common;
 
 use clap::Parser;
@@ -68,14 +68,22 @@ fn main() {
     // Backward by autodiff, appended to the same graph.
     let auto = s.grad(loss, &[w1, b1, w2, b2]);
 
-    let mut outputs: Vec<Var> = [loss, y_hat].into_iter().chain(hand).chain(auto.iter().copied()).collect();
+    let mut outputs: Vec<Var> = [loss, y_hat]
+        .into_iter()
+        .chain(hand)
+        .chain(auto.iter().copied())
+        .collect();
     for v in &outputs {
         s.retrieve(*v);
     }
     s.compile(Device::Cpu, &mut outputs);
     let (loss, y_hat) = (outputs[0], outputs[1]);
     let (hand, auto) = (&outputs[2..6], &outputs[6..10]);
-    let merged = hand.iter().zip(auto).filter(|(h, a)| h.node() == a.node()).count();
+    let merged = hand
+        .iter()
+        .zip(auto)
+        .filter(|(h, a)| h.node() == a.node())
+        .count();
     println!("{merged} of 4 hand-derived gradients compile to the very nodes autodiff emits");
 
     let mut reached = None;
@@ -95,7 +103,11 @@ fn main() {
         let auto: Vec<Vec<f32>> = auto.iter().map(|g| s.read(*g)).collect();
         s.clear_outputs();
         for (h, a) in hand.iter().zip(&auto) {
-            worst = h.iter().zip(a).map(|(h, a)| (h - a).abs()).fold(worst, f32::max);
+            worst = h
+                .iter()
+                .zip(a)
+                .map(|(h, a)| (h - a).abs())
+                .fold(worst, f32::max);
         }
         if step == 0 {
             println!("step 0: loss {l:.6}");
@@ -117,7 +129,12 @@ fn main() {
         None => println!("loss stayed above 0.01 for {steps} steps"),
     }
     println!("final loss: {:.6}", last.0);
-    let correct = last.1.iter().zip(Y).filter(|(p, y)| (**p > 0.5) == (*y > 0.5)).count();
+    let correct = last
+        .1
+        .iter()
+        .zip(Y)
+        .filter(|(p, y)| (**p > 0.5) == (*y > 0.5))
+        .count();
     for (i, p) in last.1.iter().enumerate() {
         println!("  {:?} -> {p:.4} (target {})", &X[2 * i..2 * i + 2], Y[i]);
     }

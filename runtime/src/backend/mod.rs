@@ -44,7 +44,12 @@ impl Session {
         match device {
             Device::Cpu => {
                 let regions = std::mem::take(&mut self.regions);
-                self.compile_with(cpu::compiler(threads(), regions), remap)
+                if std::env::var_os("LUMINET_PROFILE").is_some() {
+                    let pipeline = (cpu::compiler(threads(), regions), cpu::profile::ProfilePass);
+                    self.compile_with(pipeline, remap)
+                } else {
+                    self.compile_with(cpu::compiler(threads(), regions), remap)
+                }
             }
             #[cfg(feature = "cuda")]
             Device::Cuda => self.compile_with(cuda::compiler(), remap),

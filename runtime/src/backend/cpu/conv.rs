@@ -7,7 +7,8 @@ use luminal::op::{InputTensor, Operator};
 use luminal::prelude::{ShapeTracker, Tensor};
 use rayon::prelude::*;
 
-use super::elementwise::{dense_input, tensor};
+use super::elementwise::{data, tensor};
+use super::view::{materialize, Strided};
 use crate::fused::{ConvGeom, Fused, PoolGeom};
 
 /// One kernel for a whole fused subgraph.
@@ -16,15 +17,24 @@ pub struct FusedKernel(pub Fused);
 
 impl Operator for FusedKernel {
     fn process(&mut self, inp: Vec<(InputTensor, ShapeTracker)>) -> Vec<Tensor> {
-        let ins: Vec<Vec<f32>> = inp.into_iter().map(|(t, v)| dense_input(t, &v)).collect();
+        // Inputs already in logical order are read in place; others are copied out first.
+        let copies: Vec<Option<Vec<f32>>> = inp
+            .iter()
+            .map(|(t, v)| (!Strided::new(v).is_identity()).then(|| materialize(data(t), v)))
+            .collect();
+        let ins: Vec<&[f32]> = inp
+            .iter()
+            .zip(&copies)
+            .map(|((t, v), c)| c.as_deref().unwrap_or(&data(t)[..Strided::new(v).len()]))
+            .collect();
         tensor(match self.0 {
-            Fused::Conv2d(g) => conv_forward(&ins[0], &ins[1], &g),
-            Fused::Conv2dInputGrad(g) => conv_input_grad(&ins[0], &ins[1], &g),
-            Fused::Conv2dFilterGrad(g) => conv_filter_grad(&ins[0], &ins[1], &g),
-            Fused::MaxPool2d(p) => max_pool(&ins[0], &p),
-            Fused::MaxPool2dGrad(p) => max_pool_grad(&ins[0], &ins[1], &p),
-            Fused::AvgPool2d(p) => avg_pool(&ins[0], &p),
-            Fused::AvgPool2dGrad(p) => avg_pool_grad(&ins[0], &p),
+            Fused::Conv2d(g) => conv_forward(ins[0], ins[1], &g),
+            Fused::Conv2dInputGrad(g) => conv_input_grad(ins[0], ins[1], &g),
+            Fused::Conv2dFilterGrad(g) => conv_filter_grad(ins[0], ins[1], &g),
+            Fused::MaxPool2d(p) => max_pool(ins[0], &p),
+            Fused::MaxPool2dGrad(p) => max_pool_grad(ins[0], ins[1], &p),
+            Fused::AvgPool2d(p) => avg_pool(ins[0], &p),
+            Fused::AvgPool2dGrad(p) => avg_pool_grad(ins[0], &p),
         })
     }
 }

@@ -69,30 +69,72 @@ impl Operator for FastBinary {
     fn process(&mut self, mut inp: Vec<(InputTensor, ShapeTracker)>) -> Vec<Tensor> {
         let (b, vb) = inp.pop().expect("two inputs");
         let (a, va) = inp.pop().expect("two inputs");
-        let mut out = dense_input(a, &va);
-        let sb = Strided::new(&vb);
-        let scalar = sb.axes.iter().all(|x| x.stride == 0) && sb.is_dense();
-        if scalar {
-            // A broadcast scalar, e.g. a constant: no scratch buffer at all.
-            let k = data(&b)[sb.base() as usize];
-            apply_scalar(self.0, &mut out, k);
+        let (sa, sb) = (Strided::new(&va), Strided::new(&vb));
+        // Materialize the operand that is already laid out in order (reusing its buffer when
+        // it is ours) and stream the other through its view: a broadcast bias or constant
+        // is then never expanded in memory.
+        let flip = !sb.is_identity() && sa.is_identity() && self.0 != BinaryFn::Mod;
+        let (first, second, sv) = if flip {
+            ((b, vb), a, sa)
         } else {
-            let rhs = dense_input(b, &vb);
-            apply(self.0, &mut out, &rhs);
-        }
+            ((a, va), b, sb)
+        };
+        let mut out = dense_input(first.0, &first.1);
+        apply_view(self.0, flip, &mut out, data(&second), &sv);
         tensor(out)
     }
 }
 
-fn apply(f: BinaryFn, out: &mut [f32], rhs: &[f32]) {
-    let kernel = |(o, r): (&mut [f32], &[f32])| match f {
-        BinaryFn::Add => o.iter_mut().zip(r).for_each(|(a, b)| *a += b),
-        BinaryFn::Mul => o.iter_mut().zip(r).for_each(|(a, b)| *a *= b),
-        BinaryFn::Mod => o.iter_mut().zip(r).for_each(|(a, b)| *a %= b),
-        BinaryFn::LessThan => o
+/// `out = out (op) rhs` (or `rhs (op) out` when `flip`), `rhs` read through `view` row by row.
+fn apply_view(f: BinaryFn, flip: bool, out: &mut [f32], rhs: &[f32], view: &Strided) {
+    if view.is_identity() {
+        return apply(f, flip, out, &rhs[..out.len()]);
+    }
+    let mut scratch = Vec::new();
+    super::view::for_rows(view, out, |base, valid, inner, dst| {
+        let Some(base) = base else {
+            return apply_scalar(f, flip, dst, 0.0);
+        };
+        let start = base + inner.shift * inner.stride;
+        match (valid, inner.stride) {
+            (true, 0) => apply_scalar(f, flip, dst, rhs[start as usize]),
+            (true, 1) => apply(
+                f,
+                flip,
+                dst,
+                &rhs[start as usize..start as usize + dst.len()],
+            ),
+            _ => {
+                scratch.clear();
+                scratch.extend((0..dst.len()).map(|i| {
+                    let inside = i >= inner.lo && i < inner.hi;
+                    let at = base + (i as isize + inner.shift) * inner.stride;
+                    if inside {
+                        rhs[at as usize]
+                    } else {
+                        0.0
+                    }
+                }));
+                apply(f, flip, dst, &scratch);
+            }
+        }
+    });
+}
+
+fn apply(f: BinaryFn, flip: bool, out: &mut [f32], rhs: &[f32]) {
+    let kernel = |(o, r): (&mut [f32], &[f32])| match (f, flip) {
+        (BinaryFn::Add, _) => o.iter_mut().zip(r).for_each(|(a, b)| *a += b),
+        (BinaryFn::Mul, _) => o.iter_mut().zip(r).for_each(|(a, b)| *a *= b),
+        (BinaryFn::Mod, false) => o.iter_mut().zip(r).for_each(|(a, b)| *a %= b),
+        (BinaryFn::Mod, true) => o.iter_mut().zip(r).for_each(|(a, b)| *a = b % *a),
+        (BinaryFn::LessThan, false) => o
             .iter_mut()
             .zip(r)
             .for_each(|(a, b)| *a = (*a < *b) as u8 as f32),
+        (BinaryFn::LessThan, true) => o
+            .iter_mut()
+            .zip(r)
+            .for_each(|(a, b)| *a = (*b < *a) as u8 as f32),
     };
     if out.len() >= 2 * PAR_GRAIN {
         out.par_chunks_mut(PAR_GRAIN)
@@ -103,12 +145,14 @@ fn apply(f: BinaryFn, out: &mut [f32], rhs: &[f32]) {
     }
 }
 
-fn apply_scalar(f: BinaryFn, out: &mut [f32], k: f32) {
-    let kernel = |o: &mut [f32]| match f {
-        BinaryFn::Add => o.iter_mut().for_each(|a| *a += k),
-        BinaryFn::Mul => o.iter_mut().for_each(|a| *a *= k),
-        BinaryFn::Mod => o.iter_mut().for_each(|a| *a %= k),
-        BinaryFn::LessThan => o.iter_mut().for_each(|a| *a = (*a < k) as u8 as f32),
+fn apply_scalar(f: BinaryFn, flip: bool, out: &mut [f32], k: f32) {
+    let kernel = |o: &mut [f32]| match (f, flip) {
+        (BinaryFn::Add, _) => o.iter_mut().for_each(|a| *a += k),
+        (BinaryFn::Mul, _) => o.iter_mut().for_each(|a| *a *= k),
+        (BinaryFn::Mod, false) => o.iter_mut().for_each(|a| *a %= k),
+        (BinaryFn::Mod, true) => o.iter_mut().for_each(|a| *a = k % *a),
+        (BinaryFn::LessThan, false) => o.iter_mut().for_each(|a| *a = (*a < k) as u8 as f32),
+        (BinaryFn::LessThan, true) => o.iter_mut().for_each(|a| *a = (k < *a) as u8 as f32),
     };
     if out.len() >= 2 * PAR_GRAIN {
         out.par_chunks_mut(PAR_GRAIN).for_each(kernel);
@@ -170,6 +214,21 @@ pub(crate) fn reduce(f: ReduceFn, x: &[f32], front: usize, n: usize, back: usize
         }
     };
     if back == 0 || n == 0 {
+        return out;
+    }
+    if back == 1 {
+        // Each output is one contiguous row of the input.
+        let row = |(o, xs): (&mut f32, &[f32])| {
+            *o = match f {
+                ReduceFn::Sum => xs.iter().sum(),
+                ReduceFn::Max => xs.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)),
+            }
+        };
+        if front * n >= 2 * PAR_GRAIN {
+            out.par_iter_mut().zip(x.par_chunks(n)).for_each(row);
+        } else {
+            out.iter_mut().zip(x.chunks(n)).for_each(row);
+        }
         return out;
     }
     if front * n * back >= 2 * PAR_GRAIN && front > 1 {

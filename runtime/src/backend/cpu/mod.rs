@@ -8,6 +8,7 @@
 pub mod conv;
 pub mod elementwise;
 pub mod matmul;
+pub mod profile;
 pub mod view;
 
 use luminal::op::{Add, Contiguous, LessThan, MaxReduce, Mod, Mul, Operator, SumReduce};

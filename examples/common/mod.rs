@@ -1,6 +1,12 @@
-//! Flags every example shares.
+//! Flags every example shares, and the allocator they train with.
 
 use std::path::PathBuf;
+
+// Training frees and allocates the same large buffers every step; mimalloc reuses them where
+// the system allocator returns them to the kernel and faults them back in (the convnet trains
+// ~1.5x faster with it here).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Settings common to the examples.
 #[derive(Debug, Clone, clap::Args)]
@@ -22,6 +28,7 @@ pub struct Common {
     pub threads: Option<usize>,
 }
 
+#[allow(dead_code)] // not every example reads every flag
 impl Common {
     /// Applies the thread count.
     pub fn apply(&self) {
