@@ -5,12 +5,20 @@
 //! batch. Weights and optimizer state live on the host between steps and move into the graph
 //! and back out without copies.
 
+pub mod callbacks;
+pub mod chart;
+pub mod checkpoint;
+pub mod ensemble;
 mod history;
+pub mod progress;
+pub mod schedule;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
+pub use callbacks::{Callback, Control, EarlyStopping, ModelCheckpoint, Monitor, TerminateOnNaN};
 pub use history::{EpochLog, History};
+pub use progress::Progress;
 
 use crate::backend::Device;
 use crate::data::{batches, Dataset};
@@ -46,8 +54,11 @@ pub struct Fit<'a> {
     pub validation: Validation<'a>,
     /// Reshuffle the training data each epoch (from the model's seeded generator).
     pub shuffle: bool,
-    /// Print one line per epoch to standard error.
+    /// Show a progress bar and one line per epoch on standard error.
     pub verbose: bool,
+    /// Epochs already done, e.g. by the run a checkpoint was taken from: training runs
+    /// epochs `initial_epoch + 1 ..= epochs`.
+    pub initial_epoch: usize,
 }
 
 impl Default for Fit<'_> {
@@ -58,6 +69,7 @@ impl Default for Fit<'_> {
             validation: Validation::None,
             shuffle: true,
             verbose: true,
+            initial_epoch: 0,
         }
     }
 }
@@ -102,8 +114,19 @@ pub struct Model {
     step: u64,
     lr: f32,
     rng: Rng,
+    epoch: usize,
+    callback_state: BTreeMap<String, BTreeMap<String, String>>,
     train_graphs: HashMap<usize, TrainGraph>,
     infer_graphs: HashMap<usize, Net>,
+}
+
+/// A snapshot of a model's parameters and buffers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    /// Trainable parameters.
+    pub params: Vec<Param>,
+    /// Buffers (batch norm's moving statistics).
+    pub buffers: Vec<Param>,
 }
 
 impl Model {
@@ -124,6 +147,8 @@ impl Model {
             step: 0,
             lr: 1e-3,
             rng,
+            epoch: 0,
+            callback_state: BTreeMap::new(),
             train_graphs: HashMap::new(),
             infer_graphs: HashMap::new(),
         };
@@ -173,6 +198,31 @@ impl Model {
     /// The trainable parameters, for loading weights. Shapes must not change.
     pub fn params_mut(&mut self) -> &mut [Param] {
         &mut self.params
+    }
+
+    /// A copy of the parameters and buffers.
+    pub fn weights(&self) -> Weights {
+        Weights {
+            params: self.params.clone(),
+            buffers: self.buffers.clone(),
+        }
+    }
+
+    /// Replaces the parameters and buffers with a snapshot of the same network.
+    pub fn set_weights(&mut self, w: Weights) {
+        debug_assert_eq!(w.params.len(), self.params.len());
+        self.params = w.params;
+        self.buffers = w.buffers;
+    }
+
+    /// Epochs completed, counting those before a checkpoint this model was loaded from.
+    pub fn epoch(&self) -> usize {
+        self.epoch
+    }
+
+    /// Keeps a callback's state for the next checkpoint.
+    pub fn record_state(&mut self, callback: &str, state: BTreeMap<String, String>) {
+        self.callback_state.insert(callback.to_string(), state);
     }
 
     /// The current learning rate.
@@ -382,6 +432,17 @@ impl Model {
 
     /// Trains on `train` (Keras' `fit`) and returns each epoch's figures.
     pub fn fit(&mut self, train: &Dataset, cfg: &Fit) -> Result<History> {
+        self.fit_with(train, cfg, &mut [])
+    }
+
+    /// [`Model::fit`] with callbacks, called in order at each point of the loop.
+    /// [`TerminateOnNaN`] always runs first.
+    pub fn fit_with(
+        &mut self,
+        train: &Dataset,
+        cfg: &Fit,
+        callbacks: &mut [&mut dyn Callback],
+    ) -> Result<History> {
         self.check_data(train)?;
         if cfg.batch_size == 0 {
             return Err(Error::Config("batch size must be at least 1".into()));
@@ -408,27 +469,48 @@ impl Model {
             return Err(Error::Config("no training samples".into()));
         }
 
+        let mut nan = TerminateOnNaN;
+        let mut all: Vec<&mut dyn Callback> = vec![&mut nan];
+        all.extend(callbacks.iter_mut().map(|c| &mut **c));
+        for cb in all.iter_mut() {
+            if let Some(state) = self.callback_state.get(cb.name()).cloned() {
+                cb.restore(&state)?;
+            }
+            cb.on_train_begin(self)?;
+        }
+
+        let width: usize = self.spec.output.iter().product();
         let mut history = History::default();
-        for epoch in 1..=cfg.epochs {
+        for epoch in cfg.initial_epoch + 1..=cfg.epochs {
             let start = Instant::now();
             let order = batches(
                 train.len(),
                 cfg.batch_size,
                 cfg.shuffle.then_some(&mut self.rng),
             );
-            let (mut loss_sum, mut correct) = (0.0f64, 0usize);
+            let mut bar = Progress::new(epoch, cfg.epochs, order.len(), !cfg.verbose);
+            let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
+            let mut stop = false;
             for (b, idx) in order.iter().enumerate() {
+                for cb in all.iter_mut() {
+                    cb.on_batch_begin(epoch, self.step, self)?;
+                }
                 let (x, y) = train.gather(idx);
                 let (loss, out) = self.train_step(x, y.clone())?;
-                if !loss.is_finite() {
-                    return Err(Error::NonFinite {
-                        epoch,
-                        batch: b + 1,
-                        loss,
-                    });
+                for cb in all.iter_mut() {
+                    stop |= cb.on_batch_end(epoch, b + 1, loss)? == Control::Stop;
                 }
                 loss_sum += loss as f64 * idx.len() as f64;
-                correct += count_correct(&out, &y, self.spec.output.iter().product());
+                correct += count_correct(&out, &y, width);
+                seen += idx.len();
+                bar.step(
+                    b + 1,
+                    (loss_sum / seen as f64) as f32,
+                    correct as f32 / seen as f32,
+                );
+                if stop {
+                    break;
+                }
             }
             let lr = self.lr;
             let val = match val {
@@ -437,17 +519,32 @@ impl Model {
             };
             let log = EpochLog {
                 epoch,
-                loss: (loss_sum / train.len() as f64) as f32,
-                accuracy: correct as f32 / train.len() as f32,
+                loss: (loss_sum / seen.max(1) as f64) as f32,
+                accuracy: correct as f32 / seen.max(1) as f32,
                 val_loss: val.map(|m| m.loss),
                 val_accuracy: val.map(|m| m.accuracy),
                 lr,
                 seconds: start.elapsed().as_secs_f32(),
             };
-            if cfg.verbose {
-                eprintln!("{log}");
+            bar.finish(&log);
+            self.epoch = epoch;
+            for cb in all.iter_mut() {
+                stop |= cb.on_epoch_end(&log, self)? == Control::Stop;
+            }
+            for cb in all.iter() {
+                self.callback_state
+                    .insert(cb.name().to_string(), cb.state());
+            }
+            for cb in all.iter_mut() {
+                cb.on_epoch_saved(&log, self)?;
             }
             history.epochs.push(log);
+            if stop {
+                break;
+            }
+        }
+        for cb in all.iter_mut() {
+            cb.on_train_end(&history, self)?;
         }
         Ok(history)
     }

@@ -181,12 +181,16 @@ fn conv_input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
 
 fn conv_filter_grad(x: &[f32], dy: &[f32], g: &ConvGeom) -> Vec<f32> {
     let (img, ck, p) = sizes(g);
-    let zero = || vec![0.0; g.f * ck];
-    x.par_chunks(img)
-        .zip(dy.par_chunks(g.f * p))
-        .fold(
-            || (zero(), vec![0.0; ck * p]),
-            |(mut acc, mut col), (xb, gb)| {
+    // Fixed chunks of images, summed in order afterwards: the result does not depend on how
+    // rayon schedules the work, so training is reproducible bit for bit.
+    const IMAGES: usize = 8;
+    let partials: Vec<Vec<f32>> = x
+        .par_chunks(img * IMAGES)
+        .zip(dy.par_chunks(g.f * p * IMAGES))
+        .map(|(xs, gs)| {
+            let mut acc = vec![0.0; g.f * ck];
+            let mut col = vec![0.0; ck * p];
+            for (xb, gb) in xs.chunks(img).zip(gs.chunks(g.f * p)) {
                 im2col(xb, g, &mut col);
                 // dW += g [F, P] * columns^T [P, CK].
                 let (p_, ck_) = (p as isize, ck as isize);
@@ -200,14 +204,15 @@ fn conv_filter_grad(x: &[f32], dy: &[f32], g: &ConvGeom) -> Vec<f32> {
                     &col,
                     (1, p_),
                 );
-                (acc, col)
-            },
-        )
-        .map(|(acc, _)| acc)
-        .reduce(zero, |mut a, b| {
-            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-            a
+            }
+            acc
         })
+        .collect();
+    let mut total = vec![0.0; g.f * ck];
+    for part in partials {
+        total.iter_mut().zip(&part).for_each(|(t, v)| *t += v);
+    }
+    total
 }
 
 fn max_pool(x: &[f32], p: &PoolGeom) -> Vec<f32> {
