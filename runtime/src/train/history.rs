@@ -66,4 +66,65 @@ impl History {
         }
         out
     }
+
+    /// The history as JSON: `{"epochs": [{"epoch": 1, "loss": .., ...}, ...]}`, `null` for
+    /// missing validation figures.
+    pub fn to_json(&self) -> String {
+        let num = |v: f32| {
+            if v.is_finite() {
+                v.to_string()
+            } else {
+                "null".to_string()
+            }
+        };
+        let opt = |v: Option<f32>| v.map_or("null".to_string(), num);
+        let rows: Vec<String> = self
+            .epochs
+            .iter()
+            .map(|e| {
+                format!(
+                    "{{\"epoch\": {}, \"loss\": {}, \"accuracy\": {}, \"val_loss\": {}, \
+                     \"val_accuracy\": {}, \"lr\": {}, \"seconds\": {}}}",
+                    e.epoch,
+                    num(e.loss),
+                    num(e.accuracy),
+                    opt(e.val_loss),
+                    opt(e.val_accuracy),
+                    num(e.lr),
+                    num(e.seconds)
+                )
+            })
+            .collect();
+        format!("{{\"epochs\": [{}]}}", rows.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_and_json() {
+        let e = |epoch, val| EpochLog {
+            epoch,
+            loss: 0.5,
+            accuracy: 0.75,
+            val_loss: val,
+            val_accuracy: val,
+            lr: 0.001,
+            seconds: 2.0,
+        };
+        let h = History {
+            epochs: vec![e(1, None), e(2, Some(0.25))],
+        };
+        let csv = h.to_csv();
+        assert_eq!(csv.lines().nth(1), Some("1,0.5,0.75,,,0.001,2"));
+        assert_eq!(csv.lines().nth(2), Some("2,0.5,0.75,0.25,0.25,0.001,2"));
+        let json = h.to_json();
+        assert!(
+            json.starts_with("{\"epochs\": [{\"epoch\": 1, \"loss\": 0.5"),
+            "{json}"
+        );
+        assert!(json.contains("\"val_loss\": null") && json.contains("\"val_accuracy\": 0.25"));
+    }
 }
