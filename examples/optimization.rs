@@ -80,21 +80,36 @@ fn main() -> Result<()> {
     let epochs = args.common.epochs.unwrap_or(6);
     let batch_size = args.common.batch_size.unwrap_or(128);
     let seed = args.common.seed;
-    let fit = Fit { epochs, batch_size, validation: Validation::Data(&val), ..Fit::default() };
+    let fit = Fit {
+        epochs,
+        batch_size,
+        validation: Validation::Data(&val),
+        ..Fit::default()
+    };
     let adam = Optimizer::adam(1e-3);
     let ce = Loss::CategoricalCrossentropy;
-    std::fs::create_dir_all(&args.out).map_err(|e| Error::Config(format!("{}: {e}", args.out.display())))?;
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| Error::Config(format!("{}: {e}", args.out.display())))?;
 
     let mut rows = Vec::new();
     let mut histories: Vec<(String, History)> = Vec::new();
-    let mut run = |name: &str, spec: &NetworkSpec, cfg: &Fit, cbs: &mut [&mut dyn luminet::train::Callback]| -> Result<f32> {
+    let mut run = |name: &str,
+                   spec: &NetworkSpec,
+                   cfg: &Fit,
+                   cbs: &mut [&mut dyn luminet::train::Callback]|
+     -> Result<f32> {
         eprintln!("== {name}");
         let start = Instant::now();
         let mut model = Model::new(spec, seed)?;
         model.compile(adam, ce)?;
         let h = model.fit_with(&train, cfg, cbs)?;
         let test = model.evaluate(&data.test, 1000)?.accuracy;
-        rows.push(Row { name: name.into(), test, epochs: h.epochs.len(), seconds: start.elapsed().as_secs_f32() });
+        rows.push(Row {
+            name: name.into(),
+            test,
+            epochs: h.epochs.len(),
+            seconds: start.elapsed().as_secs_f32(),
+        });
         histories.push((name.into(), h));
         Ok(test)
     };
@@ -102,20 +117,49 @@ fn main() -> Result<()> {
     run("baseline", &Plain::SPEC, &fit, &mut [])?;
     run("batch norm", &Normalized::SPEC, &fit, &mut [])?;
     let steps = (epochs * n.div_ceil(batch_size)) as u64;
-    let cosine = CosineWithWarmup { peak: 3e-3, warmup_steps: steps / 10, total_steps: steps, floor: 1e-5 };
-    run("cosine LR schedule", &Plain::SPEC, &fit, &mut [&mut LrSchedule::new(cosine)])?;
+    let cosine = CosineWithWarmup {
+        peak: 3e-3,
+        warmup_steps: steps / 10,
+        total_steps: steps,
+        floor: 1e-5,
+    };
+    run(
+        "cosine LR schedule",
+        &Plain::SPEC,
+        &fit,
+        &mut [&mut LrSchedule::new(cosine)],
+    )?;
     let mut stop = EarlyStopping::new(Monitor::ValLoss, 2);
     stop.restore_best_weights = true;
-    let long = Fit { epochs: 3 * epochs, ..fit };
+    let long = Fit {
+        epochs: 3 * epochs,
+        ..fit
+    };
     run("early stopping", &Plain::SPEC, &long, &mut [&mut stop])?;
 
     eprintln!("== ensemble of {}", args.members);
     let start = Instant::now();
-    let mut ens = Ensemble::train(&Plain::SPEC, args.members, seed + 100, adam, ce, &train, &fit, Vec::new)?;
+    let mut ens = Ensemble::train(
+        &Plain::SPEC,
+        args.members,
+        seed + 100,
+        adam,
+        ce,
+        &train,
+        &fit,
+        Vec::new,
+    )?;
     let scores = ens.evaluate(&data.test, 1000)?;
-    let best_member = scores.members.iter().map(|m| m.accuracy).fold(0.0, f32::max);
+    let best_member = scores
+        .members
+        .iter()
+        .map(|m| m.accuracy)
+        .fold(0.0, f32::max);
     rows.push(Row {
-        name: format!("ensemble of {} (best member {:.4})", args.members, best_member),
+        name: format!(
+            "ensemble of {} (best member {:.4})",
+            args.members, best_member
+        ),
         test: scores.accuracy,
         epochs: ens.histories.iter().map(|h| h.epochs.len()).sum(),
         seconds: start.elapsed().as_secs_f32(),
@@ -123,12 +167,18 @@ fn main() -> Result<()> {
     histories.push(("ensemble member 1".into(), ens.histories[0].clone()));
 
     let runs: Vec<(&str, &History)> = histories.iter().map(|(n, h)| (n.as_str(), h)).collect();
-    let title = format!("MNIST convnet, {n} training images: training (dashed) and validation curves");
+    let title =
+        format!("MNIST convnet, {n} training images: training (dashed) and validation curves");
     let files = chart::training_curves(&args.out.join("curves"), &title, &runs)?;
 
-    let mut table = String::from("| run | test accuracy | epochs | wall time |\n|---|---|---|---|\n");
+    let mut table =
+        String::from("| run | test accuracy | epochs | wall time |\n|---|---|---|---|\n");
     for r in &rows {
-        let _ = writeln!(table, "| {} | {:.4} | {} | {:.0} s |", r.name, r.test, r.epochs, r.seconds);
+        let _ = writeln!(
+            table,
+            "| {} | {:.4} | {} | {:.0} s |",
+            r.name, r.test, r.epochs, r.seconds
+        );
     }
     let md = args.out.join("results.md");
     luminet::train::checkpoint::write_atomic(&md, table.as_bytes())?;

@@ -177,7 +177,7 @@ impl Session {
         let wanted = |i: usize| relevant.contains(&inputs[i].node);
         let y = Var {
             node,
-            view: crate::session::plain_view(&self.node_shape(node).to_vec()),
+            view: crate::session::plain_view(self.node_shape(node)),
         };
         let any = self
             .graph
@@ -226,9 +226,7 @@ impl Session {
         } else if any.is::<op::Sin>() {
             let d = self.cos(inputs[0]);
             vec![(inputs[0], self.mul(g, d))]
-        } else if any.is::<op::Contiguous>() {
-            vec![(inputs[0], g)]
-        } else if any.is::<op::Mod>() {
+        } else if any.is::<op::Contiguous>() || any.is::<op::Mod>() {
             vec![(inputs[0], g)]
         } else {
             // LessThan is piecewise constant; loads and constants are leaves.

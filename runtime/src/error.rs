@@ -30,9 +30,6 @@ pub enum Error {
     /// A setting is out of range.
     #[error("{0}")]
     Config(String),
-    /// Something the runtime does not implement yet.
-    #[error("{0}")]
-    Unsupported(String),
     /// Training produced a NaN or infinite loss.
     #[error("loss became {loss} at epoch {epoch}, batch {batch}")]
     NonFinite {

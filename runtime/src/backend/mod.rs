@@ -9,19 +9,14 @@ use luminal::prelude::ToIdsMut;
 use crate::session::Session;
 
 /// The device a graph is compiled for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Device {
     /// luminet's CPU kernels, on rayon's global pool (see [`set_threads`]).
+    #[default]
     Cpu,
     /// An NVIDIA GPU through `luminal_cuda` (needs the `cuda` feature and a GPU at compile time).
     #[cfg(feature = "cuda")]
     Cuda,
-}
-
-impl Default for Device {
-    fn default() -> Self {
-        Device::Cpu
-    }
 }
 
 /// Sets the number of CPU threads for the whole process. Call it before the first run; later

@@ -26,7 +26,7 @@ impl Dataset {
             x_shape.iter().product::<usize>(),
             y_shape.iter().product::<usize>(),
         );
-        if xs == 0 || ys == 0 || x.len() % xs != 0 || y.len() % ys != 0 {
+        if xs == 0 || ys == 0 || !x.len().is_multiple_of(xs) || !y.len().is_multiple_of(ys) {
             return Err(Error::Shape(format!(
                 "{} input values do not divide into samples of {x_shape:?}, or {} targets into {y_shape:?}",
                 x.len(),

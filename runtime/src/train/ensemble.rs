@@ -26,7 +26,7 @@ pub struct EnsembleMetrics {
 }
 
 /// A boxed callback as the plain reference `fit_with` takes.
-fn shorten<'a>(c: &'a mut Box<dyn Callback>) -> &'a mut dyn Callback {
+fn shorten(c: &mut Box<dyn Callback>) -> &mut dyn Callback {
     &mut **c
 }
 
@@ -56,7 +56,7 @@ impl Ensemble {
             let mut model = Model::new(spec, seed + i as u64)?;
             model.compile(optimizer, loss)?;
             let mut cbs = callbacks();
-            let mut refs: Vec<&mut dyn Callback> = cbs.iter_mut().map(|c| shorten(c)).collect();
+            let mut refs: Vec<&mut dyn Callback> = cbs.iter_mut().map(shorten).collect();
             histories.push(model.fit_with(train, cfg, &mut refs)?);
             members.push(model);
         }

@@ -380,7 +380,7 @@ impl Model {
     pub fn predict(&mut self, x: &[f32], batch_size: usize) -> Result<Vec<f32>> {
         let per: usize = self.spec.input.iter().product();
         let width: usize = self.spec.output.iter().product();
-        if x.len() % per != 0 {
+        if !x.len().is_multiple_of(per) {
             return Err(Error::Shape(format!(
                 "{} input values do not divide into samples of {:?}",
                 x.len(),
