@@ -112,6 +112,32 @@ pub enum Fused {
     AvgPool2d(PoolGeom),
     /// `g -> dx`: each window's gradient spread evenly over it.
     AvgPool2dGrad(PoolGeom),
+    /// `(m, g) -> beta m + (1 - beta) g`: Adam's first moment.
+    AdamMoment {
+        /// Decay of the old moment.
+        beta: f32,
+    },
+    /// `(v, g) -> beta v + (1 - beta) g^2`: Adam's second moment.
+    AdamVariance {
+        /// Decay of the old moment.
+        beta: f32,
+    },
+    /// `(w, m, v, lr) -> w - lr m / (sqrt(v) + epsilon)`: Adam's step, `lr` a scalar.
+    AdamStep {
+        /// Added to the root of the second moment.
+        epsilon: f32,
+    },
+}
+
+impl Fused {
+    /// Whether the op maps its inputs elementwise onto the shape of the first one, so that a
+    /// kernel may write its result over the first input's buffer.
+    pub fn in_place(&self) -> bool {
+        matches!(
+            self,
+            Fused::AdamMoment { .. } | Fused::AdamVariance { .. } | Fused::AdamStep { .. }
+        )
+    }
 }
 
 /// A recorded fused subgraph: the node holding its result and the inputs it reads.

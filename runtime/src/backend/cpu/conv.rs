@@ -7,7 +7,7 @@ use luminal::op::{InputTensor, Operator};
 use luminal::prelude::{ShapeTracker, Tensor};
 use rayon::prelude::*;
 
-use super::elementwise::{data, tensor};
+use super::elementwise::{data, dense_input, tensor};
 use super::view::{materialize, Strided};
 use crate::fused::{ConvGeom, Fused, PoolGeom};
 
@@ -16,7 +16,13 @@ use crate::fused::{ConvGeom, Fused, PoolGeom};
 pub struct FusedKernel(pub Fused);
 
 impl Operator for FusedKernel {
-    fn process(&mut self, inp: Vec<(InputTensor, ShapeTracker)>) -> Vec<Tensor> {
+    fn process(&mut self, mut inp: Vec<(InputTensor, ShapeTracker)>) -> Vec<Tensor> {
+        // An elementwise op writes over its first input when the graph hands it over.
+        let mut first = None;
+        if self.0.in_place() {
+            let (t, v) = inp.remove(0);
+            first = Some(dense_input(t, &v));
+        }
         // Inputs already in logical order are read in place; others are copied out first.
         let copies: Vec<Option<Vec<f32>>> = inp
             .iter()
@@ -27,14 +33,19 @@ impl Operator for FusedKernel {
             .zip(&copies)
             .map(|((t, v), c)| c.as_deref().unwrap_or(&data(t)[..Strided::new(v).len()]))
             .collect();
-        tensor(match self.0 {
-            Fused::Conv2d(g) => conv_forward(ins[0], ins[1], &g),
-            Fused::Conv2dInputGrad(g) => conv_input_grad(ins[0], ins[1], &g),
-            Fused::Conv2dFilterGrad(g) => conv_filter_grad(ins[0], ins[1], &g),
-            Fused::MaxPool2d(p) => max_pool(ins[0], &p),
-            Fused::MaxPool2dGrad(p) => max_pool_grad(ins[0], ins[1], &p),
-            Fused::AvgPool2d(p) => avg_pool(ins[0], &p),
-            Fused::AvgPool2dGrad(p) => avg_pool_grad(ins[0], &p),
+        tensor(match (self.0, first) {
+            (Fused::Conv2d(g), _) => conv_forward(ins[0], ins[1], &g),
+            (Fused::Conv2dInputGrad(g), _) => conv_input_grad(ins[0], ins[1], &g),
+            (Fused::Conv2dFilterGrad(g), _) => conv_filter_grad(ins[0], ins[1], &g),
+            (Fused::MaxPool2d(p), _) => max_pool(ins[0], &p),
+            (Fused::MaxPool2dGrad(p), _) => max_pool_grad(ins[0], ins[1], &p),
+            (Fused::AvgPool2d(p), _) => avg_pool(ins[0], &p),
+            (Fused::AvgPool2dGrad(p), _) => avg_pool_grad(ins[0], &p),
+            (op, Some(mut out)) => {
+                super::optim::apply(op, &mut out, &ins);
+                out
+            }
+            (op, None) => unreachable!("{op:?} is elementwise"),
         })
     }
 }

@@ -8,6 +8,7 @@
 pub mod conv;
 pub mod elementwise;
 pub mod matmul;
+pub mod optim;
 pub mod profile;
 pub mod view;
 
