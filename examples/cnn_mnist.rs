@@ -6,7 +6,6 @@
 mod common;
 
 use clap::Parser;
-use luminet::data::mnist::{self, Kind};
 use luminet::network;
 use luminet::prelude::*;
 
@@ -32,8 +31,7 @@ struct Args {
 fn main() -> Result<()> {
     let args = Args::parse();
     args.common.apply();
-    let data = mnist::load(Kind::Mnist, args.common.data.as_deref())?;
-    eprintln!("MNIST from {}", data.dir.display());
+    let data = args.common.mnist()?;
     println!("{}", MnistCnn::summary());
 
     let mut model = MnistCnn::model(args.common.seed)?;
@@ -46,9 +44,5 @@ fn main() -> Result<()> {
     };
     let start = std::time::Instant::now();
     model.fit(&data.train, &fit)?;
-    let test = model.evaluate(&data.test, 1000)?;
-    println!("trained in {:.0} s", start.elapsed().as_secs_f32());
-    println!("test loss: {:.4}", test.loss);
-    println!("test accuracy: {:.4}", test.accuracy);
-    Ok(())
+    common::report(&mut model, &data.test, start)
 }

@@ -6,7 +6,6 @@
 mod common;
 
 use clap::Parser;
-use luminet::data::mnist::{self, Kind};
 use luminet::prelude::*;
 
 #[derive(Parser)]
@@ -18,8 +17,7 @@ struct Args {
 fn main() -> Result<()> {
     let args = Args::parse();
     args.common.apply();
-    let data = mnist::load(Kind::Mnist, args.common.data.as_deref())?;
-    eprintln!("MNIST from {}", data.dir.display());
+    let data = args.common.mnist()?;
 
     let spec = Sequential::new("mlp", &[1, 28, 28])
         .flatten()
@@ -34,9 +32,7 @@ fn main() -> Result<()> {
         batch_size: args.common.batch_size.unwrap_or(64),
         ..Fit::default()
     };
+    let start = std::time::Instant::now();
     model.fit(&data.train, &fit)?;
-    let test = model.evaluate(&data.test, 1000)?;
-    println!("test loss: {:.4}", test.loss);
-    println!("test accuracy: {:.4}", test.accuracy);
-    Ok(())
+    common::report(&mut model, &data.test, start)
 }

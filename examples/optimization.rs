@@ -15,7 +15,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
-use luminet::data::mnist::{self, Kind};
 use luminet::network;
 use luminet::prelude::*;
 use luminet::train::ensemble::Ensemble;
@@ -73,7 +72,7 @@ struct Row {
 fn main() -> Result<()> {
     let args = Args::parse();
     args.common.apply();
-    let data = mnist::load(Kind::Mnist, args.common.data.as_deref())?;
+    let data = args.common.mnist()?;
     let n = args.train_samples.min(data.train.len() - 5_000);
     let train = data.train.slice(0..n);
     let val = data.train.slice(n..n + 5_000);

@@ -11,7 +11,6 @@
 mod common;
 
 use clap::Parser;
-use luminet::data::mnist::{self, Kind};
 use luminet::network;
 use luminet::prelude::*;
 use luminet::train::schedule::{CosineWithWarmup, LrSchedule};
@@ -47,8 +46,7 @@ struct Args {
 fn main() -> Result<()> {
     let args = Args::parse();
     args.common.apply();
-    let data = mnist::load(Kind::Mnist, args.common.data.as_deref())?;
-    eprintln!("MNIST from {}", data.dir.display());
+    let data = args.common.mnist()?;
     println!("{}", MnistResNet::summary());
 
     let mut model = MnistResNet::model(args.common.seed)?;
@@ -68,9 +66,5 @@ fn main() -> Result<()> {
     };
     let start = std::time::Instant::now();
     model.fit_with(&data.train, &fit, &mut [&mut LrSchedule::new(schedule)])?;
-    let test = model.evaluate(&data.test, 1000)?;
-    println!("trained in {:.0} s", start.elapsed().as_secs_f32());
-    println!("test loss: {:.4}", test.loss);
-    println!("test accuracy: {:.4}", test.accuracy);
-    Ok(())
+    common::report(&mut model, &data.test, start)
 }

@@ -28,7 +28,7 @@ pub struct Common {
     pub threads: Option<usize>,
 }
 
-#[allow(dead_code)] // not every example reads every flag
+#[allow(dead_code)] // not every example uses every helper
 impl Common {
     /// Applies the thread count.
     pub fn apply(&self) {
@@ -36,4 +36,27 @@ impl Common {
             luminet::set_threads(t);
         }
     }
+
+    /// MNIST from `--data` or the usual places, saying where it was found.
+    pub fn mnist(&self) -> luminet::Result<luminet::data::mnist::Mnist> {
+        let data =
+            luminet::data::mnist::load(luminet::data::mnist::Kind::Mnist, self.data.as_deref())?;
+        eprintln!("MNIST from {}", data.dir.display());
+        Ok(data)
+    }
+}
+
+/// Evaluates `model` on `test` and prints the figures scripts read, the last line being
+/// `test accuracy: <fraction>`.
+#[allow(dead_code)]
+pub fn report(
+    model: &mut luminet::train::Model,
+    test: &luminet::data::Dataset,
+    start: std::time::Instant,
+) -> luminet::Result<()> {
+    let m = model.evaluate(test, 1000)?;
+    println!("trained in {:.0} s", start.elapsed().as_secs_f32());
+    println!("test loss: {:.4}", m.loss);
+    println!("test accuracy: {:.4}", m.accuracy);
+    Ok(())
 }
