@@ -309,14 +309,11 @@ impl Model {
                 for cb in all.iter_mut() {
                     stop |= cb.on_batch_end(epoch, b + 1, loss)? == Control::Stop;
                 }
+                let right = count_correct(&out, &y, width);
                 loss_sum += loss as f64 * idx.len() as f64;
-                correct += count_correct(&out, &y, width);
+                correct += right;
                 seen += idx.len();
-                bar.step(
-                    b + 1,
-                    (loss_sum / seen as f64) as f32,
-                    correct as f32 / seen as f32,
-                );
+                bar.step(b + 1, loss, right as f32 / idx.len() as f32);
                 if stop {
                     break;
                 }
