@@ -1,10 +1,11 @@
 //! Training throughput, measured on real MNIST batches.
 //!
-//! `cargo run --release --example bench -- --workload <mlp|cnn|resnet> --threads 2 --steps 200`
+//! `cargo run --release --example bench -- --workload <mlp|cnn|resnet|latency> --threads 2 --steps 200`
 //!
 //! Prints one line per workload:
 //! `workload=<name> threads=<n> batch=<b> samples_per_s=<median> peak_rss_mb=<m>`, the median
-//! being over windows of steps taken after the warm-up (which includes compilation).
+//! being over windows of steps taken after the warm-up (which includes compilation); for
+//! `latency`, `batch1_latency_ms=` and `batch256_latency_ms=` instead.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -18,7 +19,8 @@ use luminet::prelude::*;
 
 #[derive(Parser)]
 struct Args {
-    /// What to train: `mlp` (784-128-10, Adam, batch 64).
+    /// `mlp` (784-128-10, Adam, batch 64), `cnn` (Keras' convnet, batch 128), `resnet` (the
+    /// peer benchmark's `w4`, batch 128), or `latency` (convnet inference at batch 1 and 256).
     #[arg(long, default_value = "mlp")]
     workload: String,
     /// CPU threads.
@@ -82,9 +84,10 @@ fn main() -> Result<()> {
         ),
         "cnn" => (&Cnn::SPEC, 128),
         "resnet" => (&ResNetW4::SPEC, 128),
+        "latency" => return latency(args.threads),
         other => {
             return Err(Error::Config(format!(
-                "unknown workload {other:?}; choose mlp, cnn or resnet"
+                "unknown workload {other:?}; choose mlp, cnn, resnet or latency"
             )))
         }
     };
@@ -135,6 +138,32 @@ fn main() -> Result<()> {
         args.threads,
         peak_rss_mb()
     );
+    Ok(())
+}
+
+/// Inference latency of the convnet at batch 1 and 256: the median of repeated `predict`s
+/// after a warm-up (which compiles the inference graph).
+fn latency(threads: usize) -> Result<()> {
+    let mut model = Model::new(&Cnn::SPEC, 0)?;
+    let mut rng = Rng::new(1);
+    let mut line = format!("workload=latency threads={threads}");
+    for (batch, runs) in [(1usize, 300usize), (256, 30)] {
+        let x: Vec<f32> = (0..batch * 784).map(|_| rng.unit()).collect();
+        for _ in 0..10 {
+            model.predict(&x, batch)?;
+        }
+        let mut ms: Vec<f64> = (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                model
+                    .predict(&x, batch)
+                    .map(|_| t.elapsed().as_secs_f64() * 1e3)
+            })
+            .collect::<Result<_>>()?;
+        ms.sort_by(f64::total_cmp);
+        line.push_str(&format!(" batch{batch}_latency_ms={:.3}", ms[ms.len() / 2]));
+    }
+    println!("{line} peak_rss_mb={:.0}", peak_rss_mb());
     Ok(())
 }
 
