@@ -35,5 +35,11 @@ pub mod prelude {
     pub use crate::rng::Rng;
     pub use crate::session::{Session, Var};
     pub use crate::spec::*;
+    pub use crate::train::callbacks::{ReduceLrOnPlateau, TerminateOnNaN};
+    pub use crate::train::ensemble::Ensemble;
+    pub use crate::train::schedule::{
+        CosineWithWarmup, ExponentialDecay, FnSchedule, LrSchedule, PiecewiseConstant, Schedule,
+    };
+    pub use crate::train::{Callback, EarlyStopping, ModelCheckpoint, Monitor};
     pub use crate::train::{Fit, History, Metrics, Model, Validation};
 }
