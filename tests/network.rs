@@ -90,12 +90,20 @@ network! {
 #[test]
 fn batch_norm_inference_uses_the_statistics_training_recorded() {
     let mut model = LastBatchNorm::model(1).unwrap();
-    model.compile(Optimizer::sgd(0.0), Loss::CategoricalCrossentropy).unwrap();
+    model
+        .compile(Optimizer::sgd(0.0), Loss::CategoricalCrossentropy)
+        .unwrap();
     let mut rng = Rng::new(4);
     let x: Vec<f32> = (0..8 * 32).map(|_| rng.normal() * 3.0 + 1.0).collect();
-    let y: Vec<f32> = (0..8).flat_map(|i| if i % 2 == 0 { [1.0, 0.0] } else { [0.0, 1.0] }).collect();
+    let y: Vec<f32> = (0..8)
+        .flat_map(|i| if i % 2 == 0 { [1.0, 0.0] } else { [0.0, 1.0] })
+        .collect();
     let (train_loss, _) = model.train_step(x.clone(), y.clone()).unwrap();
     let data = Dataset::new(x, &[2, 4, 4], y, &[2]).unwrap();
     let eval = model.evaluate(&data, 8).unwrap();
-    assert!((eval.loss - train_loss).abs() < 1e-5, "inference {} against training {train_loss}", eval.loss);
+    assert!(
+        (eval.loss - train_loss).abs() < 1e-5,
+        "inference {} against training {train_loss}",
+        eval.loss
+    );
 }
