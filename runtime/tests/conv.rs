@@ -1,7 +1,7 @@
 //! Convolution and pooling: the primitive forms against the im2col/GEMM and pooling kernels,
 //! and both against finite differences.
 
-use luminet_runtime::backend::cpu::conv::FusedKernel;
+use luminet_runtime::backend::cpu::fused::FusedKernel;
 use luminet_runtime::check::{check_op, random, Tolerance};
 use luminet_runtime::fused::ConvGeom;
 use luminet_runtime::prelude::*;

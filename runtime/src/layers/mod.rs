@@ -53,17 +53,17 @@ pub struct State {
 
 /// The parameters and buffers of `spec`, initialized from `seed` as Keras does:
 /// Glorot-uniform kernels, zero biases, unit batch-norm scales.
-pub fn init(spec: &NetworkSpec, seed: u64) -> Result<State> {
+pub fn init(spec: &NetworkSpec, seed: u64) -> State {
     let mut rng = Rng::new(seed);
     let mut state = State {
         params: Vec::new(),
         buffers: Vec::new(),
     };
-    init_layers(spec.layers, &mut rng, &mut state)?;
-    Ok(state)
+    init_layers(spec.layers, &mut rng, &mut state);
+    state
 }
 
-fn init_layers(layers: &[LayerSpec], rng: &mut Rng, out: &mut State) -> Result<()> {
+fn init_layers(layers: &[LayerSpec], rng: &mut Rng, out: &mut State) {
     for layer in layers {
         let name = |role: &str| format!("{}.{role}", layer.name);
         let mut push = |role: &str, shape: Vec<usize>, data: Vec<f32>| {
@@ -112,8 +112,8 @@ fn init_layers(layers: &[LayerSpec], rng: &mut Rng, out: &mut State) -> Result<(
                 });
             }
             LayerKind::Residual { branch, shortcut } => {
-                init_layers(branch, rng, out)?;
-                init_layers(shortcut, rng, out)?;
+                init_layers(branch, rng, out);
+                init_layers(shortcut, rng, out);
             }
             LayerKind::MaxPool2d { .. }
             | LayerKind::AvgPool2d { .. }
@@ -123,7 +123,6 @@ fn init_layers(layers: &[LayerSpec], rng: &mut Rng, out: &mut State) -> Result<(
             | LayerKind::Dropout { .. } => {}
         }
     }
-    Ok(())
 }
 
 /// The tensors a forward pass reads and where it records what it built.

@@ -116,7 +116,7 @@ impl Model {
     /// The network `spec` with weights initialized from `seed`, trained by Adam (1e-3) on
     /// categorical cross-entropy until [`Model::compile`] says otherwise.
     pub fn new(spec: &NetworkSpec, seed: u64) -> Result<Model> {
-        let state = layers::init(spec, seed)?;
+        let state = layers::init(spec, seed);
         let mut rng = Rng::new(seed);
         let rng = rng.fork();
         let mut model = Model {

@@ -1,54 +1,11 @@
-//! Kernels for the fused ops of `crate::fused`: convolution by im2col + GEMM, and pooling.
+//! Convolution by im2col + GEMM, and pooling: the kernels of those fused ops.
 //!
 //! Work splits over the images of the batch (rayon), each task with its own column buffer and
 //! a single-threaded GEMM, which keeps both cores busy even for small channel counts.
 
-use luminal::op::{InputTensor, Operator};
-use luminal::prelude::{ShapeTracker, Tensor};
 use rayon::prelude::*;
 
-use super::elementwise::{data, dense_input, tensor};
-use super::view::{materialize, Strided};
-use crate::fused::{ConvGeom, Fused, PoolGeom};
-
-/// One kernel for a whole fused subgraph.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FusedKernel(pub Fused);
-
-impl Operator for FusedKernel {
-    fn process(&mut self, mut inp: Vec<(InputTensor, ShapeTracker)>) -> Vec<Tensor> {
-        // An elementwise op writes over its first input when the graph hands it over.
-        let mut first = None;
-        if self.0.in_place() {
-            let (t, v) = inp.remove(0);
-            first = Some(dense_input(t, &v));
-        }
-        // Inputs already in logical order are read in place; others are copied out first.
-        let copies: Vec<Option<Vec<f32>>> = inp
-            .iter()
-            .map(|(t, v)| (!Strided::new(v).is_identity()).then(|| materialize(data(t), v)))
-            .collect();
-        let ins: Vec<&[f32]> = inp
-            .iter()
-            .zip(&copies)
-            .map(|((t, v), c)| c.as_deref().unwrap_or(&data(t)[..Strided::new(v).len()]))
-            .collect();
-        tensor(match (self.0, first) {
-            (Fused::Conv2d(g), _) => conv_forward(ins[0], ins[1], &g),
-            (Fused::Conv2dInputGrad(g), _) => conv_input_grad(ins[0], ins[1], &g),
-            (Fused::Conv2dFilterGrad(g), _) => conv_filter_grad(ins[0], ins[1], &g),
-            (Fused::MaxPool2d(p), _) => max_pool(ins[0], &p),
-            (Fused::MaxPool2dGrad(p), _) => max_pool_grad(ins[0], ins[1], &p),
-            (Fused::AvgPool2d(p), _) => avg_pool(ins[0], &p),
-            (Fused::AvgPool2dGrad(p), _) => avg_pool_grad(ins[0], &p),
-            (op, Some(mut out)) => {
-                super::optim::apply(op, &mut out, &ins);
-                out
-            }
-            (op, None) => unreachable!("{op:?} is elementwise"),
-        })
-    }
-}
+use crate::fused::{ConvGeom, PoolGeom};
 
 /// `dst[m, n] (+)= sum_k a[m, k] b[k, n]` with explicit row and column strides.
 #[allow(clippy::too_many_arguments)]
@@ -157,7 +114,7 @@ fn sizes(g: &ConvGeom) -> (usize, usize, usize) {
     (g.c * g.h * g.w, g.c * g.kh * g.kw, g.oh() * g.ow())
 }
 
-fn conv_forward(x: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
+pub(crate) fn conv_forward(x: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
     let (img, ck, p) = sizes(g);
     let mut out = vec![0.0; g.batch * g.f * p];
     out.par_chunks_mut(g.f * p)
@@ -173,7 +130,7 @@ fn conv_forward(x: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
     out
 }
 
-fn conv_input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
+pub(crate) fn conv_input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
     let (img, ck, p) = sizes(g);
     let mut dx = vec![0.0; g.batch * img];
     dx.par_chunks_mut(img)
@@ -190,7 +147,7 @@ fn conv_input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
     dx
 }
 
-fn conv_filter_grad(x: &[f32], dy: &[f32], g: &ConvGeom) -> Vec<f32> {
+pub(crate) fn conv_filter_grad(x: &[f32], dy: &[f32], g: &ConvGeom) -> Vec<f32> {
     let (img, ck, p) = sizes(g);
     // Fixed chunks of images, summed in order afterwards: the result does not depend on how
     // rayon schedules the work, so training is reproducible bit for bit.
@@ -226,7 +183,7 @@ fn conv_filter_grad(x: &[f32], dy: &[f32], g: &ConvGeom) -> Vec<f32> {
     total
 }
 
-fn max_pool(x: &[f32], p: &PoolGeom) -> Vec<f32> {
+pub(crate) fn max_pool(x: &[f32], p: &PoolGeom) -> Vec<f32> {
     let (oh, ow) = (p.oh(), p.ow());
     let mut out = vec![0.0; p.planes * oh * ow];
     out.par_chunks_mut(oh * ow)
@@ -246,7 +203,7 @@ fn max_pool(x: &[f32], p: &PoolGeom) -> Vec<f32> {
     out
 }
 
-fn max_pool_grad(x: &[f32], dy: &[f32], p: &PoolGeom) -> Vec<f32> {
+pub(crate) fn max_pool_grad(x: &[f32], dy: &[f32], p: &PoolGeom) -> Vec<f32> {
     let (oh, ow) = (p.oh(), p.ow());
     let mut dx = vec![0.0; p.planes * p.h * p.w];
     dx.par_chunks_mut(p.h * p.w)
@@ -271,7 +228,7 @@ fn max_pool_grad(x: &[f32], dy: &[f32], p: &PoolGeom) -> Vec<f32> {
     dx
 }
 
-fn avg_pool(x: &[f32], p: &PoolGeom) -> Vec<f32> {
+pub(crate) fn avg_pool(x: &[f32], p: &PoolGeom) -> Vec<f32> {
     let (oh, ow) = (p.oh(), p.ow());
     let scale = 1.0 / (p.kh * p.kw) as f32;
     let mut out = vec![0.0; p.planes * oh * ow];
@@ -293,7 +250,7 @@ fn avg_pool(x: &[f32], p: &PoolGeom) -> Vec<f32> {
     out
 }
 
-fn avg_pool_grad(dy: &[f32], p: &PoolGeom) -> Vec<f32> {
+pub(crate) fn avg_pool_grad(dy: &[f32], p: &PoolGeom) -> Vec<f32> {
     let (oh, ow) = (p.oh(), p.ow());
     let scale = 1.0 / (p.kh * p.kw) as f32;
     let mut dx = vec![0.0; p.planes * p.h * p.w];

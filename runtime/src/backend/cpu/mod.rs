@@ -1,12 +1,15 @@
 //! luminet's CPU pipeline: luminal's generic passes, then luminet's kernels swapped in.
 //!
 //! Stock luminal 0.2.0 interprets an index expression per element and never fires its 2-D
-//! matmul pass. [`CpuCompiler`] replaces matrix-product patterns with [`matmul::Gemm`] and every
-//! binary op, reduction and copy with a strided kernel from [`elementwise`]. luminal's unary ops
-//! stay: they already run a plain loop over the buffer.
+//! matmul pass. [`CpuCompiler`] first replaces each recorded fused subgraph (convolution,
+//! pooling, the optimizer's update) with one [`fused::FusedKernel`], prunes what that left
+//! unread, runs luminal's generic passes, then replaces matrix-product patterns with
+//! [`matmul::Gemm`] and every binary op, reduction and copy with a strided kernel from
+//! [`elementwise`]. luminal's unary ops stay: they already run a plain loop over the buffer.
 
 pub mod conv;
 pub mod elementwise;
+pub mod fused;
 pub mod matmul;
 pub mod optim;
 pub mod profile;
@@ -44,7 +47,7 @@ pub fn compiler(threads: usize, regions: Vec<Region>) -> CpuCompiler {
     )
 }
 
-/// Replaces each recorded fused subgraph by one [`conv::FusedKernel`]; its primitives, now
+/// Replaces each recorded fused subgraph by one [`fused::FusedKernel`]; its primitives, now
 /// unread, go to [`Prune`].
 #[derive(Debug, Default, Clone)]
 pub struct FusedPass {
@@ -56,7 +59,7 @@ impl Compiler for FusedPass {
     fn compile<T: ToIdsMut>(&self, graph: &mut Graph, mut remap: T) {
         let mut moved: HashMap<NodeIndex, NodeIndex> = HashMap::new();
         for r in &self.regions {
-            let mut new = graph.add_op(conv::FusedKernel(r.op));
+            let mut new = graph.add_op(fused::FusedKernel(r.op));
             for x in &r.inputs {
                 let node = moved.get(&x.node()).copied().unwrap_or(x.node());
                 new = new.input(node, 0, x.view);

@@ -1,0 +1,48 @@
+//! The kernel that stands in for a whole fused subgraph (see `crate::fused`).
+
+use luminal::op::{InputTensor, Operator};
+use luminal::prelude::{ShapeTracker, Tensor};
+
+use super::elementwise::{data, dense_input, tensor};
+use super::view::{materialize, Strided};
+use super::{conv, optim};
+use crate::fused::Fused;
+
+/// One kernel for a whole fused subgraph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FusedKernel(pub Fused);
+
+impl Operator for FusedKernel {
+    fn process(&mut self, mut inp: Vec<(InputTensor, ShapeTracker)>) -> Vec<Tensor> {
+        // An elementwise op writes over its first input when the graph hands it over.
+        let mut first = None;
+        if self.0.in_place() {
+            let (t, v) = inp.remove(0);
+            first = Some(dense_input(t, &v));
+        }
+        // Inputs already in logical order are read in place; others are copied out first.
+        let copies: Vec<Option<Vec<f32>>> = inp
+            .iter()
+            .map(|(t, v)| (!Strided::new(v).is_identity()).then(|| materialize(data(t), v)))
+            .collect();
+        let ins: Vec<&[f32]> = inp
+            .iter()
+            .zip(&copies)
+            .map(|((t, v), c)| c.as_deref().unwrap_or(&data(t)[..Strided::new(v).len()]))
+            .collect();
+        tensor(match (self.0, first) {
+            (Fused::Conv2d(g), _) => conv::conv_forward(ins[0], ins[1], &g),
+            (Fused::Conv2dInputGrad(g), _) => conv::conv_input_grad(ins[0], ins[1], &g),
+            (Fused::Conv2dFilterGrad(g), _) => conv::conv_filter_grad(ins[0], ins[1], &g),
+            (Fused::MaxPool2d(p), _) => conv::max_pool(ins[0], &p),
+            (Fused::MaxPool2dGrad(p), _) => conv::max_pool_grad(ins[0], ins[1], &p),
+            (Fused::AvgPool2d(p), _) => conv::avg_pool(ins[0], &p),
+            (Fused::AvgPool2dGrad(p), _) => conv::avg_pool_grad(ins[0], &p),
+            (op, Some(mut out)) => {
+                optim::apply(op, &mut out, &ins);
+                out
+            }
+            (op, None) => unreachable!("{op:?} is elementwise"),
+        })
+    }
+}
