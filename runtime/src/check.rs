@@ -138,40 +138,10 @@ pub fn check_op_fixed(
     tol: Tolerance,
     f: impl Fn(&mut Session, &[Var], &[Var]) -> Var,
 ) -> Result<(), String> {
-    let shapes: Vec<Vec<usize>> = inputs.iter().map(|(s, _)| s.clone()).collect();
+    let (mut fast, grads_f) = compare_paths(inputs, fixed, &f)?;
     let data: Vec<Vec<f32>> = inputs.iter().map(|(_, d)| d.clone()).collect();
-    let fixed_shapes: Vec<Vec<usize>> = fixed.iter().map(|(s, _)| s.clone()).collect();
     let fixed: Vec<Vec<f32>> = fixed.iter().map(|(_, d)| d.clone()).collect();
-    let mut primitive = build(&shapes, &fixed_shapes, &f, false);
-    let mut fast = build(&shapes, &fixed_shapes, &f, true);
-    let mut rng = Rng::new(99);
-    let proj: Vec<f32> = (0..primitive.out.len())
-        .map(|_| rng.uniform(-1.0, 1.0))
-        .collect();
-
-    let (out_p, loss_p, grads_p) = primitive.eval(&data, &fixed, &proj);
-    let (out_f, loss_f, grads_f) = fast.eval(&data, &fixed, &proj);
-    let exact = Tolerance {
-        abs: 1e-4,
-        rel: 1e-4,
-        ..tol
-    };
-    compare("output, compiled against primitive", &out_f, &out_p, &exact)?;
-    compare(
-        "loss, compiled against primitive",
-        &[loss_f],
-        &[loss_p],
-        &exact,
-    )?;
-    for (i, (gf, gp)) in grads_f.iter().zip(&grads_p).enumerate() {
-        compare(
-            &format!("gradient of input {i}, compiled against primitive"),
-            gf,
-            gp,
-            &exact,
-        )?;
-    }
-
+    let proj = projection(fast.out.shape().iter().product());
     for (i, g) in grads_f.iter().enumerate() {
         let mut numeric = vec![0.0; g.len()];
         for (j, n) in numeric.iter_mut().enumerate() {
@@ -190,6 +160,53 @@ pub fn check_op_fixed(
         )?;
     }
     Ok(())
+}
+
+/// Checks only that the compiled and primitive paths agree on `f`'s output and gradients: for
+/// inputs too large for finite differences, where the kernels' multi-threaded paths take over.
+pub fn check_paths(
+    inputs: &[(Vec<usize>, Vec<f32>)],
+    f: impl Fn(&mut Session, &[Var]) -> Var,
+) -> Result<(), String> {
+    compare_paths(inputs, &[], &move |s, x, _| f(s, x)).map(|_| ())
+}
+
+/// The random projection that weighs the output into the checked loss.
+fn projection(n: usize) -> Vec<f32> {
+    let mut rng = Rng::new(99);
+    (0..n).map(|_| rng.uniform(-1.0, 1.0)).collect()
+}
+
+/// Runs `f` uncompiled and compiled and compares the two; the compiled graph and its gradients
+/// come back for further checks.
+fn compare_paths(
+    inputs: &[(Vec<usize>, Vec<f32>)],
+    fixed: &[(Vec<usize>, Vec<f32>)],
+    f: OpFn,
+) -> Result<(Built, Vec<Vec<f32>>), String> {
+    let shapes: Vec<Vec<usize>> = inputs.iter().map(|(s, _)| s.clone()).collect();
+    let data: Vec<Vec<f32>> = inputs.iter().map(|(_, d)| d.clone()).collect();
+    let fixed_shapes: Vec<Vec<usize>> = fixed.iter().map(|(s, _)| s.clone()).collect();
+    let fixed: Vec<Vec<f32>> = fixed.iter().map(|(_, d)| d.clone()).collect();
+    let mut primitive = build(&shapes, &fixed_shapes, f, false);
+    let mut fast = build(&shapes, &fixed_shapes, f, true);
+    let proj = projection(primitive.out.shape().iter().product());
+
+    let (out_p, loss_p, grads_p) = primitive.eval(&data, &fixed, &proj);
+    let (out_f, loss_f, grads_f) = fast.eval(&data, &fixed, &proj);
+    let exact = Tolerance {
+        abs: 1e-4,
+        rel: 1e-4,
+        ..Tolerance::default()
+    };
+    compare("output, compiled against primitive", &out_f, &out_p, &exact)?;
+    let what = "loss, compiled against primitive";
+    compare(what, &[loss_f], &[loss_p], &exact)?;
+    for (i, (gf, gp)) in grads_f.iter().zip(&grads_p).enumerate() {
+        let what = format!("gradient of input {i}, compiled against primitive");
+        compare(&what, gf, gp, &exact)?;
+    }
+    Ok((fast, grads_f))
 }
 
 /// `n` values from a seeded uniform distribution on `[lo, hi)`.

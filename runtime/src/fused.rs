@@ -106,7 +106,7 @@ pub enum Fused {
     Conv2dFilterGrad(ConvGeom),
     /// `x -> y`: maximum over each window.
     MaxPool2d(PoolGeom),
-    /// `(x, g) -> dx`: the gradient goes to the first maximum of each window.
+    /// `(x, y, g) -> dx`: each window's gradient goes to every input equal to its maximum `y`.
     MaxPool2dGrad(PoolGeom),
     /// `x -> y`: mean over each window.
     AvgPool2d(PoolGeom),

@@ -227,13 +227,9 @@ impl Session {
             .graph
             .get_tensor_ref(x.node, 0)
             .unwrap_or_else(|| panic!("luminet bug: output {:?} was not retrieved", x.node));
-        let data = tensor
-            .data
-            .as_any()
-            .downcast_ref::<Vec<f32>>()
-            .expect("a CPU tensor");
+        let data = crate::backend::cpu::elementwise::slice_of(tensor);
         if x.is_plain() {
-            data.clone()
+            data.to_vec()
         } else {
             crate::backend::cpu::view::materialize(data, &x.view)
         }
@@ -265,8 +261,5 @@ pub(crate) fn plain_view(shape: &[usize]) -> ShapeTracker {
 
 /// The `f32` data of a CPU tensor.
 pub(crate) fn tensor_data(mut tensor: Tensor) -> Vec<f32> {
-    match tensor.data.as_any_mut().downcast_mut::<Vec<f32>>() {
-        Some(v) => std::mem::take(v),
-        None => panic!("luminet bug: a CPU tensor does not hold Vec<f32>"),
-    }
+    crate::backend::cpu::elementwise::take_vec(&mut tensor)
 }

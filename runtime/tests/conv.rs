@@ -2,7 +2,7 @@
 //! and both against finite differences.
 
 use luminet_runtime::backend::cpu::fused::FusedKernel;
-use luminet_runtime::check::{check_op, random, Tolerance};
+use luminet_runtime::check::{check_op, check_paths, random, Tolerance};
 use luminet_runtime::fused::ConvGeom;
 use luminet_runtime::prelude::*;
 
@@ -66,6 +66,62 @@ fn pooling() {
         s.avg_pool2d(x[0], (2, 2), (2, 2))
     }));
     ok(check_op(&[x], t, |s, x| s.avg_pool2d(x[0], (2, 3), (1, 1))));
+}
+
+#[test]
+fn max_pooling_ties_agree_with_the_primitive_form() {
+    // Every maximum of a window takes its gradient, in both forms.
+    let data: Vec<f32> = (0..2 * 3 * 6 * 6).map(|i| (i % 3) as f32).collect();
+    let x = (vec![2, 3, 6, 6], data);
+    ok(check_paths(&[x.clone()], |s, x| {
+        s.max_pool2d(x[0], (2, 2), (2, 2))
+    }));
+    ok(check_paths(&[x], |s, x| s.max_pool2d(x[0], (3, 3), (1, 1))));
+}
+
+/// Large enough that every kernel takes its multi-threaded path and recycled buffers: a block
+/// of the Keras convnet (conv, bias, ReLU, pooling) and a strided, padded convolution after it.
+#[test]
+fn a_convnet_block_at_full_size_agrees_with_the_primitive_form() {
+    let first = ConvGeom {
+        batch: 12,
+        c: 1,
+        h: 28,
+        w: 28,
+        f: 8,
+        kh: 3,
+        kw: 3,
+        sh: 1,
+        sw: 1,
+        ph: (0, 0),
+        pw: (0, 0),
+        dh: 1,
+        dw: 1,
+    };
+    let second = ConvGeom {
+        c: 8,
+        h: 13,
+        w: 13,
+        sh: 2,
+        sw: 2,
+        ph: (1, 1),
+        pw: (1, 1),
+        ..first
+    };
+    let inputs = [
+        random(&first.input(), 1),
+        random(&first.weight(), 2),
+        random(&[8], 3),
+        random(&second.weight(), 4),
+    ];
+    ok(check_paths(&inputs, move |s, x| {
+        let y = s.conv2d(x[0], x[1], first);
+        let b = s.reshape(x[2], &[8, 1, 1]);
+        let y = s.add(y, b);
+        let y = s.relu(y);
+        let y = s.max_pool2d(y, (2, 2), (2, 2));
+        s.conv2d(y, x[3], second)
+    }));
 }
 
 /// Forward and both backward products run as kernels, not as their primitives.

@@ -162,9 +162,8 @@ impl Session {
             best.expect("a window has at least one element")
         });
         self.set_grad_rule(y, move |s, dy| {
-            // The primitive form sends the gradient to every maximum of a window; the CPU
-            // kernel to the first one. They differ only on ties.
-            let dx = s.fused(Fused::MaxPool2dGrad(p), &[x, dy], |s| {
+            // Every maximum of a window takes the window's gradient.
+            let dx = s.fused(Fused::MaxPool2dGrad(p), &[x, y, dy], |s| {
                 let mut acc = None;
                 for (i, j) in offsets(p.kh, p.kw) {
                     let win = s.pool_window(x, i, j, &p);

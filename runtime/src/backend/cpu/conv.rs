@@ -5,6 +5,7 @@
 
 use rayon::prelude::*;
 
+use super::pool;
 use crate::fused::{ConvGeom, PoolGeom};
 
 /// `dst[m, n] (+)= sum_k a[m, k] b[k, n]` with explicit row and column strides.
@@ -51,32 +52,66 @@ fn sgemm(
     }
 }
 
+/// The outputs `lo..hi` of an axis whose output `o` reads input `o * stride + offset`, for
+/// those that land inside `0..n_in`.
+fn span(n_out: usize, stride: usize, offset: isize, n_in: usize) -> (usize, usize) {
+    let s = stride as isize;
+    let lo = if offset >= 0 {
+        0
+    } else {
+        (-offset + s - 1) / s
+    };
+    let hi = (n_in as isize - offset + s - 1)
+        .div_euclid(s)
+        .clamp(0, n_out as isize);
+    (lo.min(hi) as usize, hi as usize)
+}
+
+/// Calls `f(oy, iy, ox_lo, ox_hi, ix_lo)` for every output row of kernel offset `(i, j)`: the
+/// input row it reads (`None` in padding) and the output columns that read the input, the
+/// first of which reads input column `ix_lo`.
+fn for_tap_rows(
+    g: &ConvGeom,
+    i: usize,
+    j: usize,
+    mut f: impl FnMut(usize, Option<usize>, usize, usize, usize),
+) {
+    let (oh, ow) = (g.oh(), g.ow());
+    let x_off = (j * g.dw) as isize - g.pw.0 as isize;
+    let (lo, hi) = span(ow, g.sw, x_off, g.w);
+    let ix_lo = (lo as isize * g.sw as isize + x_off).max(0) as usize;
+    for oy in 0..oh {
+        let iy = (oy * g.sh + i * g.dh) as isize - g.ph.0 as isize;
+        let row = (iy >= 0 && iy < g.h as isize).then_some(iy as usize);
+        f(oy, row, lo, hi, ix_lo);
+    }
+}
+
 /// Unfolds one image `[C, H, W]` into columns `[C KH KW, OH OW]`.
 fn im2col(x: &[f32], g: &ConvGeom, col: &mut [f32]) {
-    let (oh, ow) = (g.oh(), g.ow());
-    let p = oh * ow;
+    let ow = g.ow();
+    let p = g.oh() * ow;
     for c in 0..g.c {
         let plane = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
         for i in 0..g.kh {
             for j in 0..g.kw {
                 let row = &mut col[((c * g.kh + i) * g.kw + j) * p..][..p];
-                for oy in 0..oh {
-                    let iy = (oy * g.sh + i * g.dh) as isize - g.ph.0 as isize;
+                for_tap_rows(g, i, j, |oy, iy, lo, hi, ix| {
                     let out = &mut row[oy * ow..(oy + 1) * ow];
-                    if iy < 0 || iy >= g.h as isize {
-                        out.fill(0.0);
-                        continue;
+                    let Some(iy) = iy else {
+                        return out.fill(0.0);
+                    };
+                    let src = &plane[iy * g.w..(iy + 1) * g.w];
+                    out[..lo].fill(0.0);
+                    out[hi..].fill(0.0);
+                    if lo == hi {
+                    } else if g.sw == 1 {
+                        out[lo..hi].copy_from_slice(&src[ix..ix + hi - lo]);
+                    } else {
+                        let src = src[ix..].iter().step_by(g.sw);
+                        out[lo..hi].iter_mut().zip(src).for_each(|(o, v)| *o = *v);
                     }
-                    let src = &plane[iy as usize * g.w..(iy as usize + 1) * g.w];
-                    for (ox, o) in out.iter_mut().enumerate() {
-                        let ix = (ox * g.sw + j * g.dw) as isize - g.pw.0 as isize;
-                        *o = if ix >= 0 && ix < g.w as isize {
-                            src[ix as usize]
-                        } else {
-                            0.0
-                        };
-                    }
-                }
+                });
             }
         }
     }
@@ -84,30 +119,43 @@ fn im2col(x: &[f32], g: &ConvGeom, col: &mut [f32]) {
 
 /// Folds columns `[C KH KW, OH OW]` back into one image `[C, H, W]`, adding overlaps.
 fn col2im(col: &[f32], g: &ConvGeom, x: &mut [f32]) {
-    let (oh, ow) = (g.oh(), g.ow());
-    let p = oh * ow;
+    let ow = g.ow();
+    let p = g.oh() * ow;
     x.fill(0.0);
     for c in 0..g.c {
         let plane = &mut x[c * g.h * g.w..(c + 1) * g.h * g.w];
         for i in 0..g.kh {
             for j in 0..g.kw {
                 let row = &col[((c * g.kh + i) * g.kw + j) * p..][..p];
-                for oy in 0..oh {
-                    let iy = (oy * g.sh + i * g.dh) as isize - g.ph.0 as isize;
-                    if iy < 0 || iy >= g.h as isize {
-                        continue;
-                    }
-                    let dst = &mut plane[iy as usize * g.w..(iy as usize + 1) * g.w];
-                    for (ox, v) in row[oy * ow..(oy + 1) * ow].iter().enumerate() {
-                        let ix = (ox * g.sw + j * g.dw) as isize - g.pw.0 as isize;
-                        if ix >= 0 && ix < g.w as isize {
-                            dst[ix as usize] += v;
-                        }
-                    }
-                }
+                for_tap_rows(g, i, j, |oy, iy, lo, hi, ix| {
+                    let Some(iy) = iy.filter(|_| lo < hi) else {
+                        return;
+                    };
+                    let src = &row[oy * ow + lo..oy * ow + hi];
+                    let dst = plane[iy * g.w + ix..(iy + 1) * g.w]
+                        .iter_mut()
+                        .step_by(g.sw);
+                    dst.zip(src).for_each(|(d, v)| *d += v);
+                });
             }
         }
     }
+}
+
+thread_local! {
+    /// Each thread's column buffer, kept between calls.
+    static COLUMNS: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's column buffer, sized `len`.
+fn with_columns<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    COLUMNS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() < len {
+            c.resize(len, 0.0);
+        }
+        f(&mut c[..len])
+    })
 }
 
 fn sizes(g: &ConvGeom) -> (usize, usize, usize) {
@@ -116,34 +164,32 @@ fn sizes(g: &ConvGeom) -> (usize, usize, usize) {
 
 pub(crate) fn conv_forward(x: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
     let (img, ck, p) = sizes(g);
-    let mut out = vec![0.0; g.batch * g.f * p];
+    let mut out = pool::take(g.batch * g.f * p);
     out.par_chunks_mut(g.f * p)
         .zip(x.par_chunks(img))
-        .for_each_init(
-            || vec![0.0; ck * p],
-            |col, (o, xb)| {
+        .for_each(|(o, xb)| {
+            with_columns(ck * p, |col| {
                 im2col(xb, g, col);
                 let (p_, ck_) = (p as isize, ck as isize);
                 sgemm((g.f, p, ck), o, (p_, 1), false, w, (ck_, 1), col, (p_, 1));
-            },
-        );
+            })
+        });
     out
 }
 
 pub(crate) fn conv_input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
     let (img, ck, p) = sizes(g);
-    let mut dx = vec![0.0; g.batch * img];
+    let mut dx = pool::take(g.batch * img);
     dx.par_chunks_mut(img)
         .zip(dy.par_chunks(g.f * p))
-        .for_each_init(
-            || vec![0.0; ck * p],
-            |col, (d, gb)| {
+        .for_each(|(d, gb)| {
+            with_columns(ck * p, |col| {
                 // columns = W^T g: W is [F, CK], read transposed.
                 let (p_, ck_) = (p as isize, ck as isize);
                 sgemm((ck, p, g.f), col, (p_, 1), false, w, (1, ck_), gb, (p_, 1));
                 col2im(col, g, d);
-            },
-        );
+            })
+        });
     dx
 }
 
@@ -157,81 +203,127 @@ pub(crate) fn conv_filter_grad(x: &[f32], dy: &[f32], g: &ConvGeom) -> Vec<f32> 
         .zip(dy.par_chunks(g.f * p * IMAGES))
         .map(|(xs, gs)| {
             let mut acc = vec![0.0; g.f * ck];
-            let mut col = vec![0.0; ck * p];
             for (xb, gb) in xs.chunks(img).zip(gs.chunks(g.f * p)) {
-                im2col(xb, g, &mut col);
-                // dW += g [F, P] * columns^T [P, CK].
-                let (p_, ck_) = (p as isize, ck as isize);
-                sgemm(
-                    (g.f, ck, p),
-                    &mut acc,
-                    (ck_, 1),
-                    true,
-                    gb,
-                    (p_, 1),
-                    &col,
-                    (1, p_),
-                );
+                with_columns(ck * p, |col| {
+                    im2col(xb, g, col);
+                    // dW += g [F, P] * columns^T [P, CK].
+                    let (p_, ck_) = (p as isize, ck as isize);
+                    sgemm(
+                        (g.f, ck, p),
+                        &mut acc,
+                        (ck_, 1),
+                        true,
+                        gb,
+                        (p_, 1),
+                        col,
+                        (1, p_),
+                    );
+                })
             }
             acc
         })
         .collect();
-    let mut total = vec![0.0; g.f * ck];
+    let mut total = pool::zeroed(g.f * ck);
     for part in partials {
         total.iter_mut().zip(&part).for_each(|(t, v)| *t += v);
     }
     total
 }
 
+/// Planes per rayon task in the pooling kernels.
+const PLANES_PER_TASK: usize = 16;
+
 pub(crate) fn max_pool(x: &[f32], p: &PoolGeom) -> Vec<f32> {
     let (oh, ow) = (p.oh(), p.ow());
-    let mut out = vec![0.0; p.planes * oh * ow];
-    out.par_chunks_mut(oh * ow)
-        .zip(x.par_chunks(p.h * p.w))
-        .for_each(|(o, plane)| {
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    let mut best = f32::NEG_INFINITY;
-                    for i in 0..p.kh {
-                        let row = &plane[(oy * p.sh + i) * p.w + ox * p.sw..][..p.kw];
-                        best = row.iter().fold(best, |b, &v| b.max(v));
+    let mut out = pool::take(p.planes * oh * ow);
+    let n = PLANES_PER_TASK;
+    out.par_chunks_mut(oh * ow * n)
+        .zip(x.par_chunks(p.h * p.w * n))
+        .for_each(|(os, xs)| {
+            for (o, plane) in os.chunks_mut(oh * ow).zip(xs.chunks(p.h * p.w)) {
+                for (oy, orow) in o.chunks_exact_mut(ow).enumerate() {
+                    let rows = &plane[oy * p.sh * p.w..];
+                    if (p.kh, p.kw, p.sh, p.sw) == (2, 2, 2, 2) {
+                        let (r0, r1) = (&rows[..p.w], &rows[p.w..2 * p.w]);
+                        let pairs = r0.chunks_exact(2).zip(r1.chunks_exact(2));
+                        for (d, (a, b)) in orow.iter_mut().zip(pairs) {
+                            *d = a[0].max(a[1]).max(b[0].max(b[1]));
+                        }
+                        continue;
                     }
-                    o[oy * ow + ox] = best;
+                    orow.fill(f32::NEG_INFINITY);
+                    for i in 0..p.kh {
+                        let row = &rows[i * p.w..(i + 1) * p.w];
+                        for (ox, d) in orow.iter_mut().enumerate() {
+                            let win = &row[ox * p.sw..ox * p.sw + p.kw];
+                            *d = win.iter().fold(*d, |b, &v| b.max(v));
+                        }
+                    }
                 }
             }
         });
     out
 }
 
-pub(crate) fn max_pool_grad(x: &[f32], dy: &[f32], p: &PoolGeom) -> Vec<f32> {
+/// The gradient of max pooling: each window's gradient goes to every input equal to the
+/// window's maximum `y` (as the primitive form has it; only ties see the difference from
+/// choosing one).
+pub(crate) fn max_pool_grad(x: &[f32], y: &[f32], dy: &[f32], p: &PoolGeom) -> Vec<f32> {
     let (oh, ow) = (p.oh(), p.ow());
-    let mut dx = vec![0.0; p.planes * p.h * p.w];
-    dx.par_chunks_mut(p.h * p.w)
-        .zip(x.par_chunks(p.h * p.w))
-        .zip(dy.par_chunks(oh * ow))
-        .for_each(|((d, plane), gp)| {
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    let mut best = (f32::NEG_INFINITY, 0);
+    let fast = (p.kh, p.kw, p.sh, p.sw) == (2, 2, 2, 2);
+    let mut dx = if fast {
+        pool::take(p.planes * p.h * p.w)
+    } else {
+        pool::zeroed(p.planes * p.h * p.w)
+    };
+    let (n, plane, out) = (PLANES_PER_TASK, p.h * p.w, oh * ow);
+    dx.par_chunks_mut(plane * n)
+        .zip(x.par_chunks(plane * n))
+        .zip(y.par_chunks(out * n).zip(dy.par_chunks(out * n)))
+        .for_each(|((ds, xs), (ys, gs))| {
+            let outs = ys.chunks(out).zip(gs.chunks(out));
+            for ((d, x), (y, g)) in ds.chunks_mut(plane).zip(xs.chunks(plane)).zip(outs) {
+                if fast {
+                    max_pool_grad_2x2(d, x, y, g, p);
+                    continue;
+                }
+                for (at, (&m, &g)) in y.iter().zip(g).enumerate() {
+                    let (oy, ox) = (at / ow, at % ow);
                     for i in 0..p.kh {
-                        for j in 0..p.kw {
-                            let at = (oy * p.sh + i) * p.w + ox * p.sw + j;
-                            if plane[at] > best.0 {
-                                best = (plane[at], at);
-                            }
-                        }
+                        let row = (oy * p.sh + i) * p.w + ox * p.sw;
+                        let win = d[row..row + p.kw].iter_mut().zip(&x[row..row + p.kw]);
+                        win.for_each(|(d, &v)| *d += if v == m { g } else { 0.0 });
                     }
-                    d[best.1] += gp[oy * ow + ox];
                 }
             }
         });
     dx
 }
 
+/// [`max_pool_grad`] for one plane of 2x2 windows at stride 2: each input row is written
+/// once, whole, so the plane needs no zeroing first.
+fn max_pool_grad_2x2(d: &mut [f32], x: &[f32], y: &[f32], g: &[f32], p: &PoolGeom) {
+    let ow = p.ow();
+    let outs = y.chunks_exact(ow).zip(g.chunks_exact(ow));
+    for (r, (y, g)) in outs.enumerate() {
+        for k in 0..2 {
+            let row = (2 * r + k) * p.w;
+            let (drow, xrow) = (&mut d[row..row + p.w], &x[row..row + p.w]);
+            drow[2 * ow..].fill(0.0);
+            let pairs = drow.chunks_exact_mut(2).zip(xrow.chunks_exact(2));
+            for ((d, x), (&m, &g)) in pairs.zip(y.iter().zip(g)) {
+                d[0] = if x[0] == m { g } else { 0.0 };
+                d[1] = if x[1] == m { g } else { 0.0 };
+            }
+        }
+    }
+    d[2 * y.len() / ow.max(1) * p.w..].fill(0.0);
+}
+
 pub(crate) fn avg_pool(x: &[f32], p: &PoolGeom) -> Vec<f32> {
     let (oh, ow) = (p.oh(), p.ow());
     let scale = 1.0 / (p.kh * p.kw) as f32;
-    let mut out = vec![0.0; p.planes * oh * ow];
+    let mut out = pool::take(p.planes * oh * ow);
     out.par_chunks_mut(oh * ow)
         .zip(x.par_chunks(p.h * p.w))
         .for_each(|(o, plane)| {
@@ -253,7 +345,7 @@ pub(crate) fn avg_pool(x: &[f32], p: &PoolGeom) -> Vec<f32> {
 pub(crate) fn avg_pool_grad(dy: &[f32], p: &PoolGeom) -> Vec<f32> {
     let (oh, ow) = (p.oh(), p.ow());
     let scale = 1.0 / (p.kh * p.kw) as f32;
-    let mut dx = vec![0.0; p.planes * p.h * p.w];
+    let mut dx = pool::zeroed(p.planes * p.h * p.w);
     dx.par_chunks_mut(p.h * p.w)
         .zip(dy.par_chunks(oh * ow))
         .for_each(|(d, gp)| {

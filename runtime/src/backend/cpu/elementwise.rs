@@ -8,18 +8,39 @@ use luminal::op::{InputTensor, Operator};
 use luminal::prelude::{ShapeTracker, Tensor};
 use rayon::prelude::*;
 
+use super::pool::{self, Buffer};
 use super::view::{gather, Strided};
 
 /// Elements per task below which a loop stays on one thread.
 const PAR_GRAIN: usize = 1 << 15;
 
+/// The buffer of a CPU tensor: a kernel's [`Buffer`] or a plain `Vec<f32>` set from the host.
+pub(crate) fn slice_of(t: &Tensor) -> &[f32] {
+    let any = t.data.as_any();
+    match any.downcast_ref::<Buffer>() {
+        Some(b) => &b.0,
+        None => any
+            .downcast_ref::<Vec<f32>>()
+            .expect("luminet's CPU kernels run on f32 tensors"),
+    }
+}
+
+/// The buffer of a CPU tensor, moved out of it.
+pub(crate) fn take_vec(t: &mut Tensor) -> Vec<f32> {
+    let any = t.data.as_any_mut();
+    if any.is::<Buffer>() {
+        let b = any.downcast_mut::<Buffer>().expect("checked");
+        return std::mem::take(&mut b.0);
+    }
+    std::mem::take(
+        any.downcast_mut::<Vec<f32>>()
+            .expect("luminet's CPU kernels run on f32 tensors"),
+    )
+}
+
 /// The buffer of a CPU input tensor.
 pub(crate) fn data<'a>(t: &'a InputTensor) -> &'a [f32] {
-    t.borrowed()
-        .data
-        .as_any()
-        .downcast_ref::<Vec<f32>>()
-        .expect("luminet's CPU kernels run on Vec<f32> tensors")
+    slice_of(t.borrowed())
 }
 
 /// The input as a contiguous buffer in logical order, reusing it when it already is one.
@@ -27,10 +48,8 @@ pub(crate) fn dense_input(t: InputTensor, view: &ShapeTracker) -> Vec<f32> {
     let v = Strided::new(view);
     if v.is_identity() {
         if let InputTensor::Owned(mut owned) = t {
-            if let Some(buf) = owned.data.as_any_mut().downcast_mut::<Vec<f32>>() {
-                if buf.len() == v.len() {
-                    return std::mem::take(buf);
-                }
+            if slice_of(&owned).len() == v.len() {
+                return take_vec(&mut owned);
             }
             return dense_from(&InputTensor::Owned(owned), &v);
         }
@@ -39,13 +58,55 @@ pub(crate) fn dense_input(t: InputTensor, view: &ShapeTracker) -> Vec<f32> {
 }
 
 fn dense_from(t: &InputTensor, v: &Strided) -> Vec<f32> {
-    let mut out = vec![0.0; v.len()];
+    let mut out = pool::take(v.len());
     gather(data(t), v, &mut out);
     out
 }
 
+/// A kernel's output, whose buffer returns to the pool once the graph drops it.
 pub(crate) fn tensor(v: Vec<f32>) -> Vec<Tensor> {
-    vec![Tensor::new(v)]
+    vec![Tensor::new(Buffer(v))]
+}
+
+/// A unary elementwise function.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum UnaryFn {
+    /// `log2 x`
+    Log2,
+    /// `2^x`
+    Exp2,
+    /// `sin x`
+    Sin,
+    /// `1 / x`
+    Recip,
+    /// `sqrt x`
+    Sqrt,
+}
+
+/// luminal's unary primitives, over a pooled buffer and written in place when the graph hands
+/// the input over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FastUnary(pub UnaryFn);
+
+impl Operator for FastUnary {
+    fn process(&mut self, mut inp: Vec<(InputTensor, ShapeTracker)>) -> Vec<Tensor> {
+        let (x, v) = inp.pop().expect("one input");
+        let mut out = dense_input(x, &v);
+        let f = match self.0 {
+            UnaryFn::Log2 => f32::log2,
+            UnaryFn::Exp2 => f32::exp2,
+            UnaryFn::Sin => f32::sin,
+            UnaryFn::Recip => f32::recip,
+            UnaryFn::Sqrt => f32::sqrt,
+        };
+        let kernel = |o: &mut [f32]| o.iter_mut().for_each(|a| *a = f(*a));
+        if out.len() >= 2 * PAR_GRAIN {
+            out.par_chunks_mut(PAR_GRAIN).for_each(kernel);
+        } else {
+            kernel(&mut out);
+        }
+        tensor(out)
+    }
 }
 
 /// A binary elementwise function.
@@ -90,39 +151,47 @@ fn apply_view(f: BinaryFn, flip: bool, out: &mut [f32], rhs: &[f32], view: &Stri
     if view.is_identity() {
         return apply(f, flip, out, &rhs[..out.len()]);
     }
-    let mut scratch = Vec::new();
     super::view::for_rows(view, out, |base, valid, inner, dst| {
         let Some(base) = base else {
-            return apply_scalar(f, flip, dst, 0.0);
+            return apply_row_scalar(f, flip, dst, 0.0);
         };
         let start = base + inner.shift * inner.stride;
         match (valid, inner.stride) {
-            (true, 0) => apply_scalar(f, flip, dst, rhs[start as usize]),
-            (true, 1) => apply(
+            (true, 0) => apply_row_scalar(f, flip, dst, rhs[start as usize]),
+            (true, 1) => apply_row(
                 f,
                 flip,
                 dst,
                 &rhs[start as usize..start as usize + dst.len()],
             ),
             _ => {
-                scratch.clear();
-                scratch.extend((0..dst.len()).map(|i| {
-                    let inside = i >= inner.lo && i < inner.hi;
+                for (i, d) in dst.iter_mut().enumerate() {
                     let at = base + (i as isize + inner.shift) * inner.stride;
-                    if inside {
+                    let r = if i >= inner.lo && i < inner.hi {
                         rhs[at as usize]
                     } else {
                         0.0
-                    }
-                }));
-                apply(f, flip, dst, &scratch);
+                    };
+                    apply_row_scalar(f, flip, std::slice::from_mut(d), r);
+                }
             }
         }
     });
 }
 
 fn apply(f: BinaryFn, flip: bool, out: &mut [f32], rhs: &[f32]) {
-    let kernel = |(o, r): (&mut [f32], &[f32])| match (f, flip) {
+    if out.len() >= 2 * PAR_GRAIN {
+        out.par_chunks_mut(PAR_GRAIN)
+            .zip(rhs.par_chunks(PAR_GRAIN))
+            .for_each(|(o, r)| apply_row(f, flip, o, r));
+    } else {
+        apply_row(f, flip, out, rhs);
+    }
+}
+
+/// `out (op)= rhs` on one thread.
+fn apply_row(f: BinaryFn, flip: bool, o: &mut [f32], r: &[f32]) {
+    match (f, flip) {
         (BinaryFn::Add, _) => o.iter_mut().zip(r).for_each(|(a, b)| *a += b),
         (BinaryFn::Mul, _) => o.iter_mut().zip(r).for_each(|(a, b)| *a *= b),
         (BinaryFn::Mod, false) => o.iter_mut().zip(r).for_each(|(a, b)| *a %= b),
@@ -135,29 +204,18 @@ fn apply(f: BinaryFn, flip: bool, out: &mut [f32], rhs: &[f32]) {
             .iter_mut()
             .zip(r)
             .for_each(|(a, b)| *a = (*b < *a) as u8 as f32),
-    };
-    if out.len() >= 2 * PAR_GRAIN {
-        out.par_chunks_mut(PAR_GRAIN)
-            .zip(rhs.par_chunks(PAR_GRAIN))
-            .for_each(kernel);
-    } else {
-        kernel((out, rhs));
     }
 }
 
-fn apply_scalar(f: BinaryFn, flip: bool, out: &mut [f32], k: f32) {
-    let kernel = |o: &mut [f32]| match (f, flip) {
+/// `out (op)= k` on one thread.
+fn apply_row_scalar(f: BinaryFn, flip: bool, o: &mut [f32], k: f32) {
+    match (f, flip) {
         (BinaryFn::Add, _) => o.iter_mut().for_each(|a| *a += k),
         (BinaryFn::Mul, _) => o.iter_mut().for_each(|a| *a *= k),
         (BinaryFn::Mod, false) => o.iter_mut().for_each(|a| *a %= k),
         (BinaryFn::Mod, true) => o.iter_mut().for_each(|a| *a = k % *a),
         (BinaryFn::LessThan, false) => o.iter_mut().for_each(|a| *a = (*a < k) as u8 as f32),
         (BinaryFn::LessThan, true) => o.iter_mut().for_each(|a| *a = (k < *a) as u8 as f32),
-    };
-    if out.len() >= 2 * PAR_GRAIN {
-        out.par_chunks_mut(PAR_GRAIN).for_each(kernel);
-    } else {
-        kernel(out);
     }
 }
 
@@ -204,7 +262,8 @@ pub(crate) fn reduce(f: ReduceFn, x: &[f32], front: usize, n: usize, back: usize
         ReduceFn::Sum => 0.0,
         ReduceFn::Max => f32::NEG_INFINITY,
     };
-    let mut out = vec![init; front * back];
+    let mut out = pool::take(front * back);
+    out.fill(init);
     let one = |(o, xs): (&mut [f32], &[f32])| {
         for row in xs.chunks(back.max(1)) {
             match f {

@@ -35,7 +35,7 @@ impl Operator for FusedKernel {
             (Fused::Conv2dInputGrad(g), _) => conv::conv_input_grad(ins[0], ins[1], &g),
             (Fused::Conv2dFilterGrad(g), _) => conv::conv_filter_grad(ins[0], ins[1], &g),
             (Fused::MaxPool2d(p), _) => conv::max_pool(ins[0], &p),
-            (Fused::MaxPool2dGrad(p), _) => conv::max_pool_grad(ins[0], ins[1], &p),
+            (Fused::MaxPool2dGrad(p), _) => conv::max_pool_grad(ins[0], ins[1], ins[2], &p),
             (Fused::AvgPool2d(p), _) => conv::avg_pool(ins[0], &p),
             (Fused::AvgPool2dGrad(p), _) => conv::avg_pool_grad(ins[0], &p),
             (op, Some(mut out)) => {

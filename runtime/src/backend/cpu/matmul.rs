@@ -82,7 +82,11 @@ impl Operator for Gemm {
             .filter(|(i, _)| *i != self.k_axis)
             .map(|(_, &l)| l)
             .product();
-        let mut out = vec![0.0f32; total];
+        let mut out = if k.len == 0 {
+            super::pool::zeroed(total)
+        } else {
+            super::pool::take(total)
+        };
         let (a0, b0) = (va.base(), vb.base());
         let par = if m.len * n.len * k.len >= 1 << 16 && self.threads > 1 {
             gemm::Parallelism::Rayon(self.threads)
@@ -127,7 +131,7 @@ impl Operator for Gemm {
                 );
             }
         }
-        vec![Tensor::new(out)]
+        super::elementwise::tensor(out)
     }
 }
 

@@ -12,10 +12,12 @@ pub mod elementwise;
 pub mod fused;
 pub mod matmul;
 pub mod optim;
+pub mod pool;
 pub mod profile;
 pub mod view;
 
 use luminal::op::{Add, Contiguous, LessThan, MaxReduce, Mod, Mul, Operator, SumReduce};
+use luminal::op::{Exp2, Log2, Recip, Sin, Sqrt};
 use std::collections::HashMap;
 
 use luminal::prelude::{move_outgoing_edge, move_references, petgraph::Direction};
@@ -23,7 +25,7 @@ use luminal::prelude::{Compiler, GenericCompiler, Graph, NodeIndex, ToIdsMut};
 
 use crate::fused::Region;
 
-use elementwise::{BinaryFn, FastBinary, FastContiguous, FastReduce, ReduceFn};
+use elementwise::{BinaryFn, FastBinary, FastContiguous, FastReduce, FastUnary, ReduceFn, UnaryFn};
 
 /// The whole CPU pipeline.
 pub type CpuCompiler = (
@@ -104,7 +106,8 @@ impl Compiler for Prune {
     }
 }
 
-/// Swaps luminal's interpreted binary ops, reductions and copies for strided kernels, in place.
+/// Swaps luminal's interpreted binary ops, reductions and copies for strided kernels, and its
+/// unary ops for ones over pooled buffers, in place.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FastOpsPass;
 
@@ -121,7 +124,18 @@ impl Compiler for FastOpsPass {
 
 fn fast_op(op: &dyn std::any::Any) -> Option<Box<dyn Operator>> {
     let binary = |f| Some(Box::new(FastBinary(f)) as Box<dyn Operator>);
-    if op.is::<Add>() {
+    let unary = |f| Some(Box::new(FastUnary(f)) as Box<dyn Operator>);
+    if op.is::<Log2>() {
+        unary(UnaryFn::Log2)
+    } else if op.is::<Exp2>() {
+        unary(UnaryFn::Exp2)
+    } else if op.is::<Sin>() {
+        unary(UnaryFn::Sin)
+    } else if op.is::<Recip>() {
+        unary(UnaryFn::Recip)
+    } else if op.is::<Sqrt>() {
+        unary(UnaryFn::Sqrt)
+    } else if op.is::<Add>() {
         binary(BinaryFn::Add)
     } else if op.is::<Mul>() {
         binary(BinaryFn::Mul)

@@ -98,6 +98,37 @@ impl Strided {
         self.is_dense()
     }
 
+    /// The same view with length-1 axes dropped and neighbouring axes merged wherever the
+    /// outer one steps over exactly the inner one (a broadcast over both counts), so that its
+    /// rows are as long as possible.
+    pub fn merged(&self) -> Strided {
+        let plain = |a: &Axis| a.lo == 0 && a.hi == a.len && a.shift == 0;
+        let mut axes: Vec<Axis> = Vec::with_capacity(self.axes.len());
+        for a in &self.axes {
+            if a.len == 1 && plain(a) {
+                continue;
+            }
+            match axes.last_mut() {
+                Some(o) if plain(o) && plain(a) && o.stride == a.stride * a.len as isize => {
+                    o.len *= a.len;
+                    o.hi = o.len;
+                    o.stride = a.stride;
+                }
+                _ => axes.push(*a),
+            }
+        }
+        if axes.is_empty() && !self.axes.is_empty() {
+            axes.push(Axis {
+                len: 1,
+                stride: 0,
+                lo: 0,
+                hi: 1,
+                shift: 0,
+            });
+        }
+        Strided { axes }
+    }
+
     /// Buffer offset of logical index 0 on every axis (for dense views).
     pub fn base(&self) -> isize {
         self.axes.iter().map(|a| a.shift * a.stride).sum()
@@ -107,7 +138,7 @@ impl Strided {
 /// Copies `data` as `view` reads it into a new contiguous buffer.
 pub fn materialize(data: &[f32], view: &ShapeTracker) -> Vec<f32> {
     let v = Strided::new(view);
-    let mut out = vec![0.0; v.len()];
+    let mut out = super::pool::take(v.len());
     gather(data, &v, &mut out);
     out
 }
@@ -147,13 +178,20 @@ pub fn gather(data: &[f32], v: &Strided, out: &mut [f32]) {
     });
 }
 
+/// Output elements per task above which [`for_rows`] splits across threads.
+const PAR_GRAIN: usize = 1 << 15;
+
 /// Calls `f` once per innermost row of `v`: the buffer offset of the row (`None` when an outer
 /// index falls in padding), whether the whole row is valid, the inner axis, and the output row.
+/// Axes that step through the buffer as one are merged first, so rows are as long as the
+/// layout allows; large outputs are walked by several threads.
 pub fn for_rows(
     v: &Strided,
     out: &mut [f32],
-    mut f: impl FnMut(Option<isize>, bool, &Axis, &mut [f32]),
+    f: impl Fn(Option<isize>, bool, &Axis, &mut [f32]) + Sync,
 ) {
+    use rayon::prelude::*;
+    let v = v.merged();
     let Some((inner, outer)) = v.axes.split_last() else {
         let unit = Axis {
             len: 1,
@@ -166,8 +204,31 @@ pub fn for_rows(
         return;
     };
     let row = inner.len.max(1);
+    let rows_per_task = (PAR_GRAIN / row).max(1);
+    if out.len() < 2 * PAR_GRAIN || rayon::current_num_threads() == 1 {
+        return rows_from(outer, inner, 0, out, &f);
+    }
+    out.par_chunks_mut(rows_per_task * row)
+        .enumerate()
+        .for_each(|(t, chunk)| rows_from(outer, inner, t * rows_per_task, chunk, &f));
+}
+
+/// [`for_rows`] over the rows of `out`, the first of which is row `first` of the view.
+fn rows_from(
+    outer: &[Axis],
+    inner: &Axis,
+    first: usize,
+    out: &mut [f32],
+    f: &impl Fn(Option<isize>, bool, &Axis, &mut [f32]),
+) {
     let mut idx = vec![0usize; outer.len()];
-    for dst in out.chunks_mut(row) {
+    let mut rest = first;
+    for (a, i) in outer.iter().zip(idx.iter_mut()).rev() {
+        *i = rest % a.len.max(1);
+        rest /= a.len.max(1);
+    }
+    let valid = inner.lo == 0 && inner.hi == inner.len;
+    for dst in out.chunks_mut(inner.len.max(1)) {
         let mut base = Some(0isize);
         for (a, &i) in outer.iter().zip(&idx) {
             if i < a.lo || i >= a.hi {
@@ -176,7 +237,6 @@ pub fn for_rows(
             }
             base = base.map(|b| b + (i as isize + a.shift) * a.stride);
         }
-        let valid = inner.lo == 0 && inner.hi == inner.len;
         f(base, valid, inner, dst);
         for (a, i) in outer.iter().zip(idx.iter_mut()).rev() {
             *i += 1;
