@@ -112,6 +112,10 @@ pub enum Fused {
     AvgPool2d(PoolGeom),
     /// `g -> dx`: each window's gradient spread evenly over it.
     AvgPool2dGrad(PoolGeom),
+    /// `x -> x [x > 0]`: the rectifier.
+    Relu,
+    /// `(g, y) -> g [y > 0]`: the rectifier's gradient, from its output `y`.
+    ReluGrad,
     /// `(m, g) -> beta m + (1 - beta) g`: Adam's first moment.
     AdamMoment {
         /// Decay of the old moment.
@@ -135,7 +139,11 @@ impl Fused {
     pub fn in_place(&self) -> bool {
         matches!(
             self,
-            Fused::AdamMoment { .. } | Fused::AdamVariance { .. } | Fused::AdamStep { .. }
+            Fused::Relu
+                | Fused::ReluGrad
+                | Fused::AdamMoment { .. }
+                | Fused::AdamVariance { .. }
+                | Fused::AdamStep { .. }
         )
     }
 }

@@ -3,14 +3,26 @@
 //! `sigmoid`, `tanh` and `softmax` carry closed-form gradient rules (`s (1 - s)`, `1 - t^2`,
 //! `s (g - sum(g s))`): differentiating their primitives gives NaN for large negative inputs.
 
+use crate::fused::Fused;
 use crate::session::{Session, Var};
 use crate::spec::Activation;
 
 impl Session {
-    /// `max(x, 0)`.
+    /// `max(x, 0)`, as `x [x > 0]`; its gradient `g [y > 0]` reads the output, so the input
+    /// need not be kept.
     pub fn relu(&mut self, x: Var) -> Var {
-        let mask = self.positive(x);
-        self.mul(x, mask)
+        let y = self.fused(Fused::Relu, &[x], |s| {
+            let mask = s.positive(x);
+            s.mul(x, mask)
+        });
+        self.set_grad_rule(y, move |s, g| {
+            let dx = s.fused(Fused::ReluGrad, &[g, y], |s| {
+                let mask = s.positive(y);
+                s.mul(g, mask)
+            });
+            vec![(x, dx)]
+        });
+        y
     }
 
     /// `x` where `x > 0`, else `alpha x`.

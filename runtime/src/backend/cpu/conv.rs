@@ -67,76 +67,90 @@ fn span(n_out: usize, stride: usize, offset: isize, n_in: usize) -> (usize, usiz
     (lo.min(hi) as usize, hi as usize)
 }
 
-/// Calls `f(oy, iy, ox_lo, ox_hi, ix_lo)` for every output row of kernel offset `(i, j)`: the
-/// input row it reads (`None` in padding) and the output columns that read the input, the
-/// first of which reads input column `ix_lo`.
-fn for_tap_rows(
-    g: &ConvGeom,
-    i: usize,
-    j: usize,
-    mut f: impl FnMut(usize, Option<usize>, usize, usize, usize),
-) {
-    let (oh, ow) = (g.oh(), g.ow());
-    let x_off = (j * g.dw) as isize - g.pw.0 as isize;
-    let (lo, hi) = span(ow, g.sw, x_off, g.w);
-    let ix_lo = (lo as isize * g.sw as isize + x_off).max(0) as usize;
-    for oy in 0..oh {
-        let iy = (oy * g.sh + i * g.dh) as isize - g.ph.0 as isize;
-        let row = (iy >= 0 && iy < g.h as isize).then_some(iy as usize);
-        f(oy, row, lo, hi, ix_lo);
+/// Where each kernel offset reads the input, worked out once per kernel call.
+struct Taps {
+    /// The input row that output row `oy` reads at kernel row `i`, at `i * OH + oy` (`None`
+    /// in padding).
+    rows: Vec<Option<usize>>,
+    /// For kernel column `j`: the output columns `lo..hi` that read the input, and the input
+    /// column that the first of them reads.
+    cols: Vec<(usize, usize, usize)>,
+}
+
+impl Taps {
+    fn new(g: &ConvGeom) -> Taps {
+        let rows = (0..g.kh)
+            .flat_map(|i| (0..g.oh()).map(move |oy| (i, oy)))
+            .map(|(i, oy)| {
+                let iy = (oy * g.sh + i * g.dh) as isize - g.ph.0 as isize;
+                (iy >= 0 && iy < g.h as isize).then_some(iy as usize)
+            })
+            .collect();
+        let cols = (0..g.kw)
+            .map(|j| {
+                let x_off = (j * g.dw) as isize - g.pw.0 as isize;
+                let (lo, hi) = span(g.ow(), g.sw, x_off, g.w);
+                let ix = (lo as isize * g.sw as isize + x_off).max(0) as usize;
+                (lo, hi, ix)
+            })
+            .collect();
+        Taps { rows, cols }
     }
 }
 
-/// Unfolds one image `[C, H, W]` into columns `[C KH KW, OH OW]`.
-fn im2col(x: &[f32], g: &ConvGeom, col: &mut [f32]) {
-    let ow = g.ow();
-    let p = g.oh() * ow;
+/// Unfolds one image `[C, H, W]` into columns `[C KH KW, OH OW]`, row `r` of which lands at
+/// `col[r * ld + at..]`: several images fill one matrix side by side.
+fn im2col(x: &[f32], g: &ConvGeom, t: &Taps, col: &mut [f32], ld: usize, at: usize) {
+    let (oh, ow) = (g.oh(), g.ow());
     for c in 0..g.c {
         let plane = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
         for i in 0..g.kh {
-            for j in 0..g.kw {
-                let row = &mut col[((c * g.kh + i) * g.kw + j) * p..][..p];
-                for_tap_rows(g, i, j, |oy, iy, lo, hi, ix| {
-                    let out = &mut row[oy * ow..(oy + 1) * ow];
-                    let Some(iy) = iy else {
-                        return out.fill(0.0);
+            for (j, &(lo, hi, ix)) in t.cols.iter().enumerate() {
+                let row = &mut col[((c * g.kh + i) * g.kw + j) * ld + at..][..oh * ow];
+                let src_rows = &t.rows[i * oh..(i + 1) * oh];
+                for (out, iy) in row.chunks_exact_mut(ow).zip(src_rows) {
+                    let Some(iy) = iy.filter(|_| lo < hi) else {
+                        out.fill(0.0);
+                        continue;
                     };
-                    let src = &plane[iy * g.w..(iy + 1) * g.w];
+                    let src = &plane[iy * g.w + ix..(iy + 1) * g.w];
                     out[..lo].fill(0.0);
                     out[hi..].fill(0.0);
-                    if lo == hi {
-                    } else if g.sw == 1 {
-                        out[lo..hi].copy_from_slice(&src[ix..ix + hi - lo]);
+                    if g.sw == 1 {
+                        out[lo..hi].copy_from_slice(&src[..hi - lo]);
                     } else {
-                        let src = src[ix..].iter().step_by(g.sw);
+                        let src = src.iter().step_by(g.sw);
                         out[lo..hi].iter_mut().zip(src).for_each(|(o, v)| *o = *v);
                     }
-                });
+                }
             }
         }
     }
 }
 
-/// Folds columns `[C KH KW, OH OW]` back into one image `[C, H, W]`, adding overlaps.
-fn col2im(col: &[f32], g: &ConvGeom, x: &mut [f32]) {
-    let ow = g.ow();
-    let p = g.oh() * ow;
+/// Folds columns `[C KH KW, OH OW]`, laid out as [`im2col`] writes them, back into one image
+/// `[C, H, W]`, adding overlaps.
+fn col2im(col: &[f32], g: &ConvGeom, t: &Taps, ld: usize, at: usize, x: &mut [f32]) {
+    let (oh, ow) = (g.oh(), g.ow());
     x.fill(0.0);
     for c in 0..g.c {
         let plane = &mut x[c * g.h * g.w..(c + 1) * g.h * g.w];
         for i in 0..g.kh {
-            for j in 0..g.kw {
-                let row = &col[((c * g.kh + i) * g.kw + j) * p..][..p];
-                for_tap_rows(g, i, j, |oy, iy, lo, hi, ix| {
+            for (j, &(lo, hi, ix)) in t.cols.iter().enumerate() {
+                let row = &col[((c * g.kh + i) * g.kw + j) * ld + at..][..oh * ow];
+                let dst_rows = &t.rows[i * oh..(i + 1) * oh];
+                for (src, iy) in row.chunks_exact(ow).zip(dst_rows) {
                     let Some(iy) = iy.filter(|_| lo < hi) else {
-                        return;
+                        continue;
                     };
-                    let src = &row[oy * ow + lo..oy * ow + hi];
-                    let dst = plane[iy * g.w + ix..(iy + 1) * g.w]
-                        .iter_mut()
-                        .step_by(g.sw);
-                    dst.zip(src).for_each(|(d, v)| *d += v);
-                });
+                    let (src, dst) = (&src[lo..hi], &mut plane[iy * g.w + ix..(iy + 1) * g.w]);
+                    if g.sw == 1 {
+                        dst.iter_mut().zip(src).for_each(|(d, v)| *d += v);
+                    } else {
+                        let dst = dst.iter_mut().step_by(g.sw);
+                        dst.zip(src).for_each(|(d, v)| *d += v);
+                    }
+                }
             }
         }
     }
@@ -162,16 +176,59 @@ fn sizes(g: &ConvGeom) -> (usize, usize, usize) {
     (g.c * g.h * g.w, g.c * g.kh * g.kw, g.oh() * g.ow())
 }
 
+/// Images per GEMM: enough columns side by side for the GEMM to run near its peak. Fixed by
+/// the geometry alone, so that results do not depend on the thread count.
+fn images_per_gemm(g: &ConvGeom) -> usize {
+    (1024 / (g.oh() * g.ow()).max(1)).clamp(1, g.batch.max(1))
+}
+
+/// The `n` images `[F, P]` of a chunk as one matrix `[F, n P]`.
+fn images_to_matrix(images: &[f32], matrix: &mut [f32], f: usize, p: usize) {
+    let n = images.len() / (f * p);
+    for (k, image) in images.chunks(f * p).enumerate() {
+        for (fi, row) in image.chunks(p).enumerate() {
+            matrix[fi * n * p + k * p..][..p].copy_from_slice(row);
+        }
+    }
+}
+
+/// The inverse of [`images_to_matrix`].
+fn matrix_to_images(matrix: &[f32], images: &mut [f32], f: usize, p: usize) {
+    let n = images.len() / (f * p);
+    for (k, image) in images.chunks_mut(f * p).enumerate() {
+        for (fi, row) in image.chunks_mut(p).enumerate() {
+            row.copy_from_slice(&matrix[fi * n * p + k * p..][..p]);
+        }
+    }
+}
+
 pub(crate) fn conv_forward(x: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
     let (img, ck, p) = sizes(g);
+    let n = images_per_gemm(g);
+    let taps = Taps::new(g);
     let mut out = pool::take(g.batch * g.f * p);
-    out.par_chunks_mut(g.f * p)
-        .zip(x.par_chunks(img))
-        .for_each(|(o, xb)| {
-            with_columns(ck * p, |col| {
-                im2col(xb, g, col);
-                let (p_, ck_) = (p as isize, ck as isize);
-                sgemm((g.f, p, ck), o, (p_, 1), false, w, (ck_, 1), col, (p_, 1));
+    out.par_chunks_mut(g.f * p * n)
+        .zip(x.par_chunks(img * n))
+        .for_each(|(o, xs)| {
+            let np = xs.len() / img * p;
+            with_columns(ck * np + g.f * np, |buf| {
+                let (col, y) = buf.split_at_mut(ck * np);
+                for (k, xb) in xs.chunks(img).enumerate() {
+                    im2col(xb, g, &taps, col, np, k * p);
+                }
+                // y [F, n P] = W [F, CK] columns [CK, n P].
+                let (np_, ck_) = (np as isize, ck as isize);
+                sgemm(
+                    (g.f, np, ck),
+                    y,
+                    (np_, 1),
+                    false,
+                    w,
+                    (ck_, 1),
+                    col,
+                    (np_, 1),
+                );
+                matrix_to_images(y, o, g.f, p);
             })
         });
     out
@@ -179,15 +236,31 @@ pub(crate) fn conv_forward(x: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
 
 pub(crate) fn conv_input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
     let (img, ck, p) = sizes(g);
+    let n = images_per_gemm(g);
+    let taps = Taps::new(g);
     let mut dx = pool::take(g.batch * img);
-    dx.par_chunks_mut(img)
-        .zip(dy.par_chunks(g.f * p))
-        .for_each(|(d, gb)| {
-            with_columns(ck * p, |col| {
-                // columns = W^T g: W is [F, CK], read transposed.
-                let (p_, ck_) = (p as isize, ck as isize);
-                sgemm((ck, p, g.f), col, (p_, 1), false, w, (1, ck_), gb, (p_, 1));
-                col2im(col, g, d);
+    dx.par_chunks_mut(img * n)
+        .zip(dy.par_chunks(g.f * p * n))
+        .for_each(|(d, gs)| {
+            let np = d.len() / img * p;
+            with_columns(ck * np + g.f * np, |buf| {
+                let (col, gm) = buf.split_at_mut(ck * np);
+                images_to_matrix(gs, gm, g.f, p);
+                // columns [CK, n P] = W^T g: W is [F, CK], read transposed.
+                let (np_, ck_) = (np as isize, ck as isize);
+                sgemm(
+                    (ck, np, g.f),
+                    col,
+                    (np_, 1),
+                    false,
+                    w,
+                    (1, ck_),
+                    gm,
+                    (np_, 1),
+                );
+                for (k, db) in d.chunks_mut(img).enumerate() {
+                    col2im(col, g, &taps, np, k * p, db);
+                }
             })
         });
     dx
@@ -195,31 +268,35 @@ pub(crate) fn conv_input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
 
 pub(crate) fn conv_filter_grad(x: &[f32], dy: &[f32], g: &ConvGeom) -> Vec<f32> {
     let (img, ck, p) = sizes(g);
-    // Fixed chunks of images, summed in order afterwards: the result does not depend on how
-    // rayon schedules the work, so training is reproducible bit for bit.
-    const IMAGES: usize = 8;
+    let n = images_per_gemm(g);
+    let taps = Taps::new(g);
+    // One partial sum per chunk of images, added in order afterwards: the result does not
+    // depend on how rayon schedules the work, so training is reproducible bit for bit.
     let partials: Vec<Vec<f32>> = x
-        .par_chunks(img * IMAGES)
-        .zip(dy.par_chunks(g.f * p * IMAGES))
+        .par_chunks(img * n)
+        .zip(dy.par_chunks(g.f * p * n))
         .map(|(xs, gs)| {
+            let np = xs.len() / img * p;
             let mut acc = vec![0.0; g.f * ck];
-            for (xb, gb) in xs.chunks(img).zip(gs.chunks(g.f * p)) {
-                with_columns(ck * p, |col| {
-                    im2col(xb, g, col);
-                    // dW += g [F, P] * columns^T [P, CK].
-                    let (p_, ck_) = (p as isize, ck as isize);
-                    sgemm(
-                        (g.f, ck, p),
-                        &mut acc,
-                        (ck_, 1),
-                        true,
-                        gb,
-                        (p_, 1),
-                        col,
-                        (1, p_),
-                    );
-                })
-            }
+            with_columns(ck * np + g.f * np, |buf| {
+                let (col, gm) = buf.split_at_mut(ck * np);
+                for (k, xb) in xs.chunks(img).enumerate() {
+                    im2col(xb, g, &taps, col, np, k * p);
+                }
+                images_to_matrix(gs, gm, g.f, p);
+                // dW [F, CK] = g [F, n P] columns^T [n P, CK].
+                let (np_, ck_) = (np as isize, ck as isize);
+                sgemm(
+                    (g.f, ck, np),
+                    &mut acc,
+                    (ck_, 1),
+                    false,
+                    gm,
+                    (np_, 1),
+                    col,
+                    (1, np_),
+                );
+            });
             acc
         })
         .collect();

@@ -5,7 +5,7 @@ use luminal::prelude::{ShapeTracker, Tensor};
 
 use super::elementwise::{data, dense_input, tensor};
 use super::view::{materialize, Strided};
-use super::{conv, optim};
+use super::{conv, pointwise};
 use crate::fused::Fused;
 
 /// One kernel for a whole fused subgraph.
@@ -39,7 +39,7 @@ impl Operator for FusedKernel {
             (Fused::AvgPool2d(p), _) => conv::avg_pool(ins[0], &p),
             (Fused::AvgPool2dGrad(p), _) => conv::avg_pool_grad(ins[0], &p),
             (op, Some(mut out)) => {
-                optim::apply(op, &mut out, &ins);
+                pointwise::apply(op, &mut out, &ins);
                 out
             }
             (op, None) => unreachable!("{op:?} is elementwise"),

@@ -2,7 +2,7 @@
 //!
 //! Stock luminal 0.2.0 interprets an index expression per element and never fires its 2-D
 //! matmul pass. [`CpuCompiler`] first replaces each recorded fused subgraph (convolution,
-//! pooling, the optimizer's update) with one [`fused::FusedKernel`], prunes what that left
+//! pooling, the rectifier, the optimizer's update) with one [`fused::FusedKernel`], prunes what that left
 //! unread, runs luminal's generic passes, then replaces matrix-product patterns with
 //! [`matmul::Gemm`] and every binary op, reduction and copy with a strided kernel from
 //! [`elementwise`]. luminal's unary ops stay: they already run a plain loop over the buffer.
@@ -11,7 +11,7 @@ pub mod conv;
 pub mod elementwise;
 pub mod fused;
 pub mod matmul;
-pub mod optim;
+pub mod pointwise;
 pub mod pool;
 pub mod profile;
 pub mod view;

@@ -1,4 +1,5 @@
-//! One-pass kernels for the optimizer's fused ops, written over the state they update.
+//! One-pass kernels for the elementwise fused ops (the rectifier and the optimizer's updates),
+//! each written over its first input.
 
 use rayon::prelude::*;
 
@@ -9,6 +10,10 @@ const GRAIN: usize = 1 << 14;
 /// Applies an elementwise fused op to `out` (its first input) and the other inputs `ins`.
 pub fn apply(op: Fused, out: &mut [f32], ins: &[&[f32]]) {
     match op {
+        Fused::Relu => out.par_chunks_mut(GRAIN).for_each(|o| {
+            o.iter_mut().for_each(|x| *x *= (0.0 < *x) as u8 as f32);
+        }),
+        Fused::ReluGrad => zip(out, ins[0], |g, y| g * (0.0 < y) as u8 as f32),
         Fused::AdamMoment { beta } => zip(out, ins[0], |m, g| beta * m + (1.0 - beta) * g),
         Fused::AdamVariance { beta } => zip(out, ins[0], |v, g| beta * v + (1.0 - beta) * g * g),
         Fused::AdamStep { epsilon } => {
@@ -22,7 +27,7 @@ pub fn apply(op: Fused, out: &mut [f32], ins: &[&[f32]]) {
                 .zip(m.par_chunks(GRAIN).zip(v.par_chunks(GRAIN)))
                 .for_each(body);
         }
-        other => unreachable!("{other:?} is not an optimizer op"),
+        other => unreachable!("{other:?} is not elementwise"),
     }
 }
 
