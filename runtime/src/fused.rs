@@ -95,6 +95,25 @@ impl PoolGeom {
     }
 }
 
+/// The layout batch normalization sees: `[B, C, S]`, `S` the product of the axes after the
+/// channels (1 after a dense layer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NormGeom {
+    /// Batch size.
+    pub batch: usize,
+    /// Channels.
+    pub channels: usize,
+    /// Elements per channel per sample.
+    pub size: usize,
+}
+
+impl NormGeom {
+    /// Elements per channel over the batch, which its statistics average.
+    pub fn count(&self) -> usize {
+        self.batch * self.size
+    }
+}
+
 /// What a fused subgraph computes, with the inputs it reads in order.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Fused {
@@ -116,6 +135,17 @@ pub enum Fused {
     Relu,
     /// `(g, y) -> g [y > 0]`: the rectifier's gradient, from its output `y`.
     ReluGrad,
+    /// `x -> [mean; variance]`, `[2, C]`: per-channel mean and biased variance.
+    ChannelMoments(NormGeom),
+    /// `(x, stats, gamma, beta) -> gamma (x - mean) / sqrt(variance + epsilon) + beta`.
+    BatchNorm(NormGeom, f32),
+    /// `(g, x, stats) -> [sum(g xhat); sum(g)]`, `[2, C]`: the gradients of the scale and the
+    /// shift, `xhat` being the normalized input.
+    BatchNormParamGrad(NormGeom, f32),
+    /// `(g, x, stats, gamma, sums) -> dx`: the gradient of batch normalization with respect to
+    /// its input, the batch statistics counted as functions of it, `sums` the output of
+    /// `BatchNormParamGrad`.
+    BatchNormInputGrad(NormGeom, f32),
     /// `(m, g) -> beta m + (1 - beta) g`: Adam's first moment.
     AdamMoment {
         /// Decay of the old moment.

@@ -169,7 +169,9 @@ impl Optimizer {
                 epsilon,
                 ..
             } => {
-                // Three fused ops: a backend runs each as one pass over the parameter.
+                // Three fused ops: a backend runs each as one pass over the parameter. The
+                // gradient is laid out like the parameter once, rather than by both readers.
+                let g = s.contiguous(g);
                 let m = s.fused(Fused::AdamMoment { beta: beta1 }, &[st[0], g], |s| {
                     let old = s.scale(st[0], beta1);
                     let new = s.scale(g, 1.0 - beta1);

@@ -1,6 +1,6 @@
 //! Gradient checks for activations, the dense layer and the losses; end-to-end training.
 
-use luminet_runtime::check::{check_op, check_op_fixed, random, Tolerance};
+use luminet_runtime::check::{check_op, check_op_fixed, check_paths, random, Tolerance};
 use luminet_runtime::data::{one_hot, Dataset};
 use luminet_runtime::prelude::*;
 
@@ -201,6 +201,21 @@ fn batch_norm_in_training_and_inference() {
     }));
     let flat = [random(&[5, 3], 33), random(&[3], 34), random(&[3], 35)];
     ok(check_op(&flat, t, |s, x| {
+        s.batch_norm(x[0], x[1], x[2], None, 1e-3).0
+    }));
+    // The batch statistics it returns for the moving averages.
+    let (x, scale_shift) = inputs.split_at(1);
+    ok(check_op_fixed(x, scale_shift, t, |s, x, f| {
+        let (_, mean, var) = s.batch_norm(x[0], f[0], f[1], None, 1e-3);
+        s.mul(mean, var)
+    }));
+    // Large enough for the kernels' threads and recycled buffers.
+    let big = [
+        random(&[16, 8, 24, 24], 39),
+        random(&[8], 40),
+        random(&[8], 41),
+    ];
+    ok(check_paths(&big, |s, x| {
         s.batch_norm(x[0], x[1], x[2], None, 1e-3).0
     }));
     let stats = (vec![3], vec![0.1, -0.2, 0.3]);

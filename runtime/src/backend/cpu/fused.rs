@@ -5,7 +5,7 @@ use luminal::prelude::{ShapeTracker, Tensor};
 
 use super::elementwise::{data, dense_input, tensor};
 use super::view::{materialize, Strided};
-use super::{conv, pointwise};
+use super::{conv, norm, pointwise};
 use crate::fused::Fused;
 
 /// One kernel for a whole fused subgraph.
@@ -38,6 +38,16 @@ impl Operator for FusedKernel {
             (Fused::MaxPool2dGrad(p), _) => conv::max_pool_grad(ins[0], ins[1], ins[2], &p),
             (Fused::AvgPool2d(p), _) => conv::avg_pool(ins[0], &p),
             (Fused::AvgPool2dGrad(p), _) => conv::avg_pool_grad(ins[0], &p),
+            (Fused::ChannelMoments(g), _) => norm::moments(ins[0], &g),
+            (Fused::BatchNorm(g, eps), _) => {
+                norm::normalize(ins[0], ins[1], ins[2], ins[3], &g, eps)
+            }
+            (Fused::BatchNormParamGrad(g, eps), _) => {
+                norm::param_grad(ins[0], ins[1], ins[2], &g, eps)
+            }
+            (Fused::BatchNormInputGrad(g, eps), _) => {
+                norm::input_grad(ins[0], ins[1], ins[2], ins[3], ins[4], &g, eps)
+            }
             (op, Some(mut out)) => {
                 pointwise::apply(op, &mut out, &ins);
                 out

@@ -11,6 +11,7 @@ pub mod conv;
 pub mod elementwise;
 pub mod fused;
 pub mod matmul;
+pub mod norm;
 pub mod pointwise;
 pub mod pool;
 pub mod profile;

@@ -1,0 +1,141 @@
+//! Batch normalization kernels over `[B, C, S]`: two passes for the statistics, one for the
+//! normalization and one for each gradient product.
+
+use rayon::prelude::*;
+
+use super::pool;
+use crate::fused::NormGeom;
+
+/// `sum f(a_i, b_i)` over two runs of equal length, in eight lanes so that it vectorizes.
+fn sum_pairs(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .map(|(&x, &y)| f(x, y))
+        .sum();
+    for (x, y) in ac.zip(bc) {
+        for l in 0..8 {
+            lanes[l] += f(x[l], y[l]);
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// Per channel: the sum over every sample's run of `f(c, a_run, b_run)`, `a` and `b` laid out
+/// as `[B, C, S]`; runs are added in `f64`.
+fn channel_sums(
+    a: &[f32],
+    b: &[f32],
+    g: &NormGeom,
+    f: impl Fn(usize, &[f32], &[f32]) -> f32 + Sync,
+) -> Vec<f64> {
+    (0..g.channels)
+        .into_par_iter()
+        .map(|c| {
+            (0..g.batch)
+                .map(|n| {
+                    let at = (n * g.channels + c) * g.size;
+                    f(c, &a[at..at + g.size], &b[at..at + g.size]) as f64
+                })
+                .sum()
+        })
+        .collect()
+}
+
+/// `[mean; variance]` per channel.
+pub(crate) fn moments(x: &[f32], g: &NormGeom) -> Vec<f32> {
+    let n = g.count() as f64;
+    let mean = channel_sums(x, x, g, |_, a, _| sum_pairs(a, a, |v, _| v));
+    let mean: Vec<f32> = mean.iter().map(|s| (s / n) as f32).collect();
+    let var = channel_sums(x, x, g, |c, a, _| {
+        let m = mean[c];
+        sum_pairs(a, a, |v, _| (v - m) * (v - m))
+    });
+    let mut out = mean;
+    out.extend(var.iter().map(|s| (s / n) as f32));
+    out
+}
+
+/// Per channel: the mean, `1 / sqrt(var + epsilon)`.
+fn centre_and_scale(stats: &[f32], g: &NormGeom, epsilon: f32) -> (Vec<f32>, Vec<f32>) {
+    let (mean, var) = stats.split_at(g.channels);
+    let inv = var.iter().map(|v| (v + epsilon).sqrt().recip()).collect();
+    (mean.to_vec(), inv)
+}
+
+/// Calls `f(c, range)` for every `[S]` run of `out`, in parallel over samples.
+fn per_plane(out: &mut [f32], g: &NormGeom, f: impl Fn(usize, usize, &mut [f32]) + Sync) {
+    out.par_chunks_mut(g.channels * g.size)
+        .enumerate()
+        .for_each(|(b, sample)| {
+            for (c, plane) in sample.chunks_mut(g.size).enumerate() {
+                f(c, (b * g.channels + c) * g.size, plane);
+            }
+        });
+}
+
+pub(crate) fn normalize(
+    x: &[f32],
+    stats: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    g: &NormGeom,
+    epsilon: f32,
+) -> Vec<f32> {
+    let (mean, inv) = centre_and_scale(stats, g, epsilon);
+    let mut y = pool::take(x.len());
+    per_plane(&mut y, g, |c, at, plane| {
+        let (m, k, b) = (mean[c], inv[c] * gamma[c], beta[c]);
+        let xs = &x[at..at + plane.len()];
+        plane
+            .iter_mut()
+            .zip(xs)
+            .for_each(|(y, x)| *y = (x - m) * k + b);
+    });
+    y
+}
+
+/// `[sum(g xhat); sum(g)]` per channel.
+pub(crate) fn param_grad(
+    dy: &[f32],
+    x: &[f32],
+    stats: &[f32],
+    g: &NormGeom,
+    epsilon: f32,
+) -> Vec<f32> {
+    let (mean, inv) = centre_and_scale(stats, g, epsilon);
+    let gx = channel_sums(dy, x, g, |c, gs, xs| {
+        let (m, k) = (mean[c], inv[c]);
+        sum_pairs(gs, xs, |gv, x| gv * ((x - m) * k))
+    });
+    let gs = channel_sums(dy, dy, g, |_, gs, _| sum_pairs(gs, gs, |v, _| v));
+    gx.iter().chain(&gs).map(|&s| s as f32).collect()
+}
+
+pub(crate) fn input_grad(
+    dy: &[f32],
+    x: &[f32],
+    stats: &[f32],
+    gamma: &[f32],
+    sums: &[f32],
+    g: &NormGeom,
+    epsilon: f32,
+) -> Vec<f32> {
+    let (mean, inv) = centre_and_scale(stats, g, epsilon);
+    let (sum_gx, sum_g) = sums.split_at(g.channels);
+    let n = g.count() as f32;
+    let mut dx = pool::take(x.len());
+    per_plane(&mut dx, g, |c, at, plane| {
+        let (m, inv_c) = (mean[c], inv[c]);
+        let k = inv_c * gamma[c] / n;
+        let (xs, gs) = (&x[at..at + plane.len()], &dy[at..at + plane.len()]);
+        for ((d, &x), &gv) in plane.iter_mut().zip(xs).zip(gs) {
+            let xhat = (x - m) * inv_c;
+            *d = (n * gv - sum_g[c] - xhat * sum_gx[c]) * k;
+        }
+    });
+    dx
+}
