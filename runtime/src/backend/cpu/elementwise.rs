@@ -246,13 +246,16 @@ pub struct FastReduce(pub ReduceFn, pub usize);
 impl Operator for FastReduce {
     fn process(&mut self, mut inp: Vec<(InputTensor, ShapeTracker)>) -> Vec<Tensor> {
         let (x, v) = inp.pop().expect("one input");
-        let shape: Vec<usize> = Strided::new(&v).axes.iter().map(|a| a.len).collect();
-        let x = dense_input(x, &v);
+        let view = Strided::new(&v);
+        let shape: Vec<usize> = view.axes.iter().map(|a| a.len).collect();
+        // Read in place when laid out in order; the copy otherwise goes back to the pool.
+        let copy = (!view.is_identity()).then(|| Buffer(dense_from(&x, &view)));
+        let x = copy.as_ref().map_or(&data(&x)[..view.len()], |c| &c.0[..]);
         let axis = self.1;
         let front: usize = shape[..axis].iter().product();
         let n = shape[axis];
         let back: usize = shape[axis + 1..].iter().product();
-        tensor(reduce(self.0, &x, front, n, back))
+        tensor(reduce(self.0, x, front, n, back))
     }
 }
 

@@ -4,6 +4,7 @@ use luminal::op::{InputTensor, Operator};
 use luminal::prelude::{ShapeTracker, Tensor};
 
 use super::elementwise::{data, dense_input, tensor};
+use super::pool::Buffer;
 use super::view::{materialize, Strided};
 use super::{conv, norm, pointwise};
 use crate::fused::Fused;
@@ -20,15 +21,19 @@ impl Operator for FusedKernel {
             let (t, v) = inp.remove(0);
             first = Some(dense_input(t, &v));
         }
-        // Inputs already in logical order are read in place; others are copied out first.
-        let copies: Vec<Option<Vec<f32>>> = inp
+        // Inputs already in logical order are read in place; others are copied out first, into
+        // buffers that go back to the pool.
+        let copies: Vec<Option<Buffer>> = inp
             .iter()
-            .map(|(t, v)| (!Strided::new(v).is_identity()).then(|| materialize(data(t), v)))
+            .map(|(t, v)| (!Strided::new(v).is_identity()).then(|| Buffer(materialize(data(t), v))))
             .collect();
         let ins: Vec<&[f32]> = inp
             .iter()
             .zip(&copies)
-            .map(|((t, v), c)| c.as_deref().unwrap_or(&data(t)[..Strided::new(v).len()]))
+            .map(|((t, v), c)| {
+                c.as_ref()
+                    .map_or(&data(t)[..Strided::new(v).len()], |c| &c.0)
+            })
             .collect();
         tensor(match (self.0, first) {
             (Fused::Conv2d(g), _) => conv::conv_forward(ins[0], ins[1], &g),

@@ -1,7 +1,9 @@
 //! Recycled buffers, so that a training step does not allocate.
 //!
 //! Every luminet kernel writes its output into a [`Buffer`], and a dropped `Buffer` goes back
-//! to a pool. A request takes the smallest idle buffer that holds it. A training step makes
+//! to a pool. A request takes the smallest idle buffer that holds it, if that is at most twice
+//! its size (a large buffer serving a small request would be lost to the next large one, and
+//! could leave with an output the caller takes). A training step makes
 //! the same buffers in the same order each time, so from the second step on every large
 //! output lands in memory the previous step let go: no page faults and no zeroing, which on a
 //! fresh multi-megabyte allocation cost more than the kernel that fills it. Small buffers are
@@ -54,7 +56,7 @@ struct Pool {
 
 impl Pool {
     fn take(&mut self, len: usize) -> Option<Vec<f32>> {
-        let (&cap, list) = self.free.range_mut(len..).next()?;
+        let (&cap, list) = self.free.range_mut(len..=len.saturating_mul(2)).next()?;
         let mut v = list.pop().expect("no empty lists are kept");
         if list.is_empty() {
             self.free.remove(&cap);
@@ -121,6 +123,7 @@ mod tests {
         let v = pool.take(150).expect("a buffer fits");
         assert_eq!((v.len(), v.capacity()), (150, 200));
         assert!(pool.take(301).is_none());
+        assert!(pool.take(40).is_none(), "100 is more than twice 40");
         assert_eq!(pool.bytes, 400 * 4);
         pool.give(v);
         assert_eq!(pool.take(200).map(|v| v.capacity()), Some(200));
