@@ -250,7 +250,10 @@ impl Operator for FastReduce {
         let shape: Vec<usize> = view.axes.iter().map(|a| a.len).collect();
         // Read in place when laid out in order; the copy otherwise goes back to the pool.
         let copy = (!view.is_identity()).then(|| Buffer(dense_from(&x, &view)));
-        let x = copy.as_ref().map_or(&data(&x)[..view.len()], |c| &c.0[..]);
+        let x = match &copy {
+            Some(c) => &c.0[..],
+            None => &data(&x)[..view.len()],
+        };
         let axis = self.1;
         let front: usize = shape[..axis].iter().product();
         let n = shape[axis];
