@@ -119,6 +119,8 @@ impl NormGeom {
 pub enum Fused {
     /// `(x, w) -> y`: convolution without bias.
     Conv2d(ConvGeom),
+    /// `(x, w, b) -> y`: convolution plus a bias per output channel.
+    Conv2dBias(ConvGeom),
     /// `(g, w) -> dx`: the convolution's gradient with respect to its input.
     Conv2dInputGrad(ConvGeom),
     /// `(x, g) -> dw`: the convolution's gradient with respect to its weights.
@@ -135,6 +137,8 @@ pub enum Fused {
     Relu,
     /// `(g, y) -> g [y > 0]`: the rectifier's gradient, from its output `y`.
     ReluGrad,
+    /// `x -> [C]`: the sum over everything but the channels.
+    ChannelSum(NormGeom),
     /// `x -> [mean; variance]`, `[2, C]`: per-channel mean and biased variance.
     ChannelMoments(NormGeom),
     /// `(x, stats, gamma, beta) -> gamma (x - mean) / sqrt(variance + epsilon) + beta`.

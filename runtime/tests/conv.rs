@@ -46,6 +46,15 @@ fn conv2d_in_every_geometry() {
         let inputs = [random(&g.input(), seed), random(&g.weight(), seed + 1)];
         ok(check_op(&inputs, t, move |s, x| s.conv2d(x[0], x[1], g)));
     }
+    let g = geom(2, 5, 3, 3, 2, 1, 1);
+    let inputs = [
+        random(&g.input(), 5),
+        random(&g.weight(), 6),
+        random(&[g.f], 7),
+    ];
+    ok(check_op(&inputs, t, move |s, x| {
+        s.conv2d_bias(x[0], x[1], x[2], g)
+    }));
 }
 
 #[test]
@@ -115,9 +124,7 @@ fn a_convnet_block_at_full_size_agrees_with_the_primitive_form() {
         random(&second.weight(), 4),
     ];
     ok(check_paths(&inputs, move |s, x| {
-        let y = s.conv2d(x[0], x[1], first);
-        let b = s.reshape(x[2], &[8, 1, 1]);
-        let y = s.add(y, b);
+        let y = s.conv2d_bias(x[0], x[1], x[2], first);
         let y = s.relu(y);
         let y = s.max_pool2d(y, (2, 2), (2, 2));
         s.conv2d(y, x[3], second)

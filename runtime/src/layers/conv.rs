@@ -55,9 +55,28 @@ impl Session {
     /// # Shapes
     /// `x: [B, C, H, W]`, `w: [F, C, KH, KW]`; result `[B, F, OH, OW]`.
     pub fn conv2d(&mut self, x: Var, w: Var, g: ConvGeom) -> Var {
+        self.conv2d_with(x, w, None, g)
+    }
+
+    /// A 2-D convolution plus a bias per output channel, added as the kernel writes its output.
+    ///
+    /// # Shapes
+    /// As [`Session::conv2d`], with `b: [F]`.
+    pub fn conv2d_bias(&mut self, x: Var, w: Var, b: Var, g: ConvGeom) -> Var {
+        self.conv2d_with(x, w, Some(b), g)
+    }
+
+    fn conv2d_with(&mut self, x: Var, w: Var, b: Option<Var>, g: ConvGeom) -> Var {
         assert_eq!(x.shape(), g.input(), "conv2d input");
         assert_eq!(w.shape(), g.weight(), "conv2d weights");
-        let y = self.fused(Fused::Conv2d(g), &[x, w], |s| {
+        let (op, inputs) = match b {
+            Some(b) => {
+                assert_eq!(b.shape(), [g.f], "conv2d bias");
+                (Fused::Conv2dBias(g), vec![x, w, b])
+            }
+            None => (Fused::Conv2d(g), vec![x, w]),
+        };
+        let y = self.fused(op, &inputs, |s| {
             let xp = s.padded(x, &g);
             let mut acc = None;
             for (i, j) in offsets(g.kh, g.kw) {
@@ -68,13 +87,24 @@ impl Session {
                 let part = s.matmul(win, tap);
                 acc = s.sum_into(acc, part);
             }
-            s.unrows(acc.expect("a kernel has at least one tap"), &g, g.f)
+            let y = s.unrows(acc.expect("a kernel has at least one tap"), &g, g.f);
+            match b {
+                Some(b) => {
+                    let b = s.reshape(b, &[g.f, 1, 1]);
+                    s.add(y, b)
+                }
+                None => y,
+            }
         });
         self.set_grad_rule(y, move |s, dy| {
-            vec![
+            let mut grads = vec![
                 (x, s.conv2d_input_grad(dy, w, g)),
                 (w, s.conv2d_filter_grad(x, dy, g)),
-            ]
+            ];
+            if let Some(b) = b {
+                grads.push((b, s.channel_sum(dy)));
+            }
+            grads
         });
         y
     }

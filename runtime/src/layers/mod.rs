@@ -203,13 +203,11 @@ fn layer_forward(s: &mut Session, layer: &LayerSpec, x: Var, inp: &mut Inputs) -
                 dw: dilation.1,
             };
             let weight = inp.param(layer);
-            let y = s.conv2d(x, weight, g);
             if bias {
                 let b = inp.param(layer);
-                let b = s.reshape(b, &[filters, 1, 1]);
-                s.add(y, b)
+                s.conv2d_bias(x, weight, b, g)
             } else {
-                y
+                s.conv2d(x, weight, g)
             }
         }
         LayerKind::MaxPool2d { size, stride } => s.max_pool2d(x, size, stride),

@@ -122,6 +122,12 @@ impl Session {
         (y, mean, var)
     }
 
+    /// The sum of `x: [B, C, ..]` over everything but the channels: `[C]` (a bias gradient).
+    pub fn channel_sum(&mut self, x: Var) -> Var {
+        let l = Layout::of(x);
+        self.fused(Fused::ChannelSum(l.geom), &[x], |s| s.sum_axes(x, &l.axes))
+    }
+
     /// `gamma (x - mean) / sqrt(var + epsilon) + beta`, per channel.
     #[allow(clippy::too_many_arguments)]
     fn normalize(

@@ -98,6 +98,20 @@ impl Taps {
     }
 }
 
+/// `dst.copy_from_slice(src)` for the short rows of a convolution, inline: a call to `memcpy`
+/// per row of a dozen values costs more than the copy.
+#[inline]
+fn copy_short(dst: &mut [f32], src: &[f32]) {
+    let full = dst.len() / 8 * 8;
+    let (dh, dt) = dst.split_at_mut(full);
+    let (sh, st) = src.split_at(full);
+    for (d, s) in dh.chunks_exact_mut(8).zip(sh.chunks_exact(8)) {
+        let d: &mut [f32; 8] = d.try_into().expect("chunks of 8");
+        *d = s.try_into().expect("chunks of 8");
+    }
+    dt.iter_mut().zip(st).for_each(|(d, s)| *d = *s);
+}
+
 /// Unfolds one image `[C, H, W]` into columns `[C KH KW, OH OW]`, row `r` of which lands at
 /// `col[r * ld + at..]`: several images fill one matrix side by side.
 fn im2col(x: &[f32], g: &ConvGeom, t: &Taps, col: &mut [f32], ld: usize, at: usize) {
@@ -117,7 +131,7 @@ fn im2col(x: &[f32], g: &ConvGeom, t: &Taps, col: &mut [f32], ld: usize, at: usi
                     out[..lo].fill(0.0);
                     out[hi..].fill(0.0);
                     if g.sw == 1 {
-                        out[lo..hi].copy_from_slice(&src[..hi - lo]);
+                        copy_short(&mut out[lo..hi], &src[..hi - lo]);
                     } else {
                         let src = src.iter().step_by(g.sw);
                         out[lo..hi].iter_mut().zip(src).for_each(|(o, v)| *o = *v);
@@ -192,17 +206,21 @@ fn images_to_matrix(images: &[f32], matrix: &mut [f32], f: usize, p: usize) {
     }
 }
 
-/// The inverse of [`images_to_matrix`].
-fn matrix_to_images(matrix: &[f32], images: &mut [f32], f: usize, p: usize) {
+/// The inverse of [`images_to_matrix`], adding `bias[f]` to row `f` on the way.
+fn matrix_to_images(matrix: &[f32], images: &mut [f32], f: usize, p: usize, bias: Option<&[f32]>) {
     let n = images.len() / (f * p);
     for (k, image) in images.chunks_mut(f * p).enumerate() {
         for (fi, row) in image.chunks_mut(p).enumerate() {
-            row.copy_from_slice(&matrix[fi * n * p + k * p..][..p]);
+            let src = &matrix[fi * n * p + k * p..][..p];
+            match bias {
+                Some(b) => row.iter_mut().zip(src).for_each(|(o, v)| *o = v + b[fi]),
+                None => row.copy_from_slice(src),
+            }
         }
     }
 }
 
-pub(crate) fn conv_forward(x: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
+pub(crate) fn conv_forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvGeom) -> Vec<f32> {
     let (img, ck, p) = sizes(g);
     let n = images_per_gemm(g);
     let taps = Taps::new(g);
@@ -228,7 +246,7 @@ pub(crate) fn conv_forward(x: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
                     col,
                     (np_, 1),
                 );
-                matrix_to_images(y, o, g.f, p);
+                matrix_to_images(y, o, g.f, p, bias);
             })
         });
     out

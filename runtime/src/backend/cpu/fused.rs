@@ -36,7 +36,9 @@ impl Operator for FusedKernel {
             })
             .collect();
         tensor(match (self.0, first) {
-            (Fused::Conv2d(g), _) => conv::conv_forward(ins[0], ins[1], &g),
+            (Fused::Conv2d(g), _) => conv::conv_forward(ins[0], ins[1], None, &g),
+            (Fused::Conv2dBias(g), _) => conv::conv_forward(ins[0], ins[1], Some(ins[2]), &g),
+            (Fused::ChannelSum(g), _) => norm::channel_sum(ins[0], &g),
             (Fused::Conv2dInputGrad(g), _) => conv::conv_input_grad(ins[0], ins[1], &g),
             (Fused::Conv2dFilterGrad(g), _) => conv::conv_filter_grad(ins[0], ins[1], &g),
             (Fused::MaxPool2d(p), _) => conv::max_pool(ins[0], &p),

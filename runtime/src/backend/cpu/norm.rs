@@ -45,6 +45,12 @@ fn channel_sums(
         .collect()
 }
 
+/// The sum per channel.
+pub(crate) fn channel_sum(x: &[f32], g: &NormGeom) -> Vec<f32> {
+    let sums = channel_sums(x, x, g, |_, a, _| sum_pairs(a, a, |v, _| v));
+    sums.iter().map(|&s| s as f32).collect()
+}
+
 /// `[mean; variance]` per channel.
 pub(crate) fn moments(x: &[f32], g: &NormGeom) -> Vec<f32> {
     let n = g.count() as f64;
@@ -111,8 +117,9 @@ pub(crate) fn param_grad(
         let (m, k) = (mean[c], inv[c]);
         sum_pairs(gs, xs, |gv, x| gv * ((x - m) * k))
     });
-    let gs = channel_sums(dy, dy, g, |_, gs, _| sum_pairs(gs, gs, |v, _| v));
-    gx.iter().chain(&gs).map(|&s| s as f32).collect()
+    let mut out: Vec<f32> = gx.iter().map(|&s| s as f32).collect();
+    out.extend(channel_sum(dy, g));
+    out
 }
 
 pub(crate) fn input_grad(
