@@ -98,24 +98,75 @@ impl Taps {
     }
 }
 
-/// `dst.copy_from_slice(src)` for the short rows of a convolution, inline: a call to `memcpy`
-/// per row of a dozen values costs more than the copy.
+/// `dst.copy_from_slice(src[..dst.len()])` for the short rows of a convolution, as fixed-size
+/// moves (the last one overlapping the one before): a call to `memcpy` per row of a dozen
+/// values costs more than the copy.
 #[inline]
 fn copy_short(dst: &mut [f32], src: &[f32]) {
-    let full = dst.len() / 8 * 8;
-    let (dh, dt) = dst.split_at_mut(full);
-    let (sh, st) = src.split_at(full);
-    for (d, s) in dh.chunks_exact_mut(8).zip(sh.chunks_exact(8)) {
-        let d: &mut [f32; 8] = d.try_into().expect("chunks of 8");
-        *d = s.try_into().expect("chunks of 8");
+    fn block<const N: usize>(dst: &mut [f32], src: &[f32]) {
+        let d: &mut [f32; N] = dst.try_into().expect("a block");
+        *d = src.try_into().expect("a block");
     }
-    dt.iter_mut().zip(st).for_each(|(d, s)| *d = *s);
+    let n = dst.len();
+    let src = &src[..n];
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 <= n {
+            block::<8>(&mut dst[i..i + 8], &src[i..i + 8]);
+            i += 8;
+        }
+        if i < n {
+            block::<8>(&mut dst[n - 8..], &src[n - 8..]);
+        }
+    } else if n >= 4 {
+        block::<4>(&mut dst[..4], &src[..4]);
+        block::<4>(&mut dst[n - 4..], &src[n - 4..]);
+    } else {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s;
+        }
+    }
+}
+
+/// `dst += src[..dst.len()]` for short rows, in fixed-size blocks.
+#[inline]
+fn add_short(dst: &mut [f32], src: &[f32]) {
+    let n = dst.len();
+    let full = n / 8 * 8;
+    let (dh, dt) = dst.split_at_mut(full);
+    let (sh, st) = src[..n].split_at(full);
+    for (d, s) in dh.chunks_exact_mut(8).zip(sh.chunks_exact(8)) {
+        let d: &mut [f32; 8] = d.try_into().expect("a block");
+        let s: &[f32; 8] = s.try_into().expect("a block");
+        for k in 0..8 {
+            d[k] += s[k];
+        }
+    }
+    for (d, s) in dt.iter_mut().zip(st) {
+        *d += s;
+    }
 }
 
 /// Unfolds one image `[C, H, W]` into columns `[C KH KW, OH OW]`, row `r` of which lands at
 /// `col[r * ld + at..]`: several images fill one matrix side by side.
 fn im2col(x: &[f32], g: &ConvGeom, t: &Taps, col: &mut [f32], ld: usize, at: usize) {
     let (oh, ow) = (g.oh(), g.ow());
+    if g.sw == 1 && g.ph == (0, 0) && g.pw == (0, 0) {
+        // Every output reads the input: straight row copies, no bounds to work out.
+        for c in 0..g.c {
+            let plane = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
+            for i in 0..g.kh {
+                for j in 0..g.kw {
+                    let row = &mut col[((c * g.kh + i) * g.kw + j) * ld + at..][..oh * ow];
+                    let src = &plane[i * g.dh * g.w + j * g.dw..];
+                    for (oy, out) in row.chunks_exact_mut(ow).enumerate() {
+                        copy_short(out, &src[oy * g.sh * g.w..][..ow]);
+                    }
+                }
+            }
+        }
+        return;
+    }
     for c in 0..g.c {
         let plane = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
         for i in 0..g.kh {
@@ -159,7 +210,7 @@ fn col2im(col: &[f32], g: &ConvGeom, t: &Taps, ld: usize, at: usize, x: &mut [f3
                     };
                     let (src, dst) = (&src[lo..hi], &mut plane[iy * g.w + ix..(iy + 1) * g.w]);
                     if g.sw == 1 {
-                        dst.iter_mut().zip(src).for_each(|(d, v)| *d += v);
+                        add_short(&mut dst[..src.len()], src);
                     } else {
                         let dst = dst.iter_mut().step_by(g.sw);
                         dst.zip(src).for_each(|(d, v)| *d += v);
