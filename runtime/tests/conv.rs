@@ -36,6 +36,8 @@ fn conv2d_in_every_geometry() {
     for (i, g) in [
         geom(2, 5, 3, 3, 1, 0, 1), // valid
         geom(2, 5, 3, 3, 2, 1, 1), // strided, padded (asymmetric along the width)
+        geom(2, 5, 3, 3, 1, 1, 1), // padded at unit stride, as `padding = same`
+        geom(2, 6, 2, 2, 1, 1, 2), // padded and dilated
         geom(1, 6, 2, 2, 1, 0, 2), // dilated
         geom(3, 4, 2, 1, 2, 0, 1), // a 1x1 projection shortcut
     ]

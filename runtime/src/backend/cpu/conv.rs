@@ -271,25 +271,94 @@ fn matrix_to_images(matrix: &[f32], images: &mut [f32], f: usize, p: usize, bias
     }
 }
 
+/// How one kernel call unfolds images into columns and folds them back. A padded convolution
+/// at unit stride first copies each image into a zero-bordered one, and then runs as the
+/// unpadded convolution of that, whose rows copy straight across.
+struct Unfold {
+    g: ConvGeom,
+    /// The taps of the geometry the columns are made in (`bordered`'s, when present).
+    taps: Taps,
+    /// The unpadded geometry over bordered images, when the convolution is run as one.
+    bordered: Option<ConvGeom>,
+}
+
+impl Unfold {
+    fn new(g: &ConvGeom) -> Unfold {
+        let padded = g.ph != (0, 0) || g.pw != (0, 0);
+        let bordered = (padded && g.sw == 1).then(|| ConvGeom {
+            h: g.h + g.ph.0 + g.ph.1,
+            w: g.w + g.pw.0 + g.pw.1,
+            ph: (0, 0),
+            pw: (0, 0),
+            ..*g
+        });
+        Unfold {
+            g: *g,
+            taps: Taps::new(bordered.as_ref().unwrap_or(g)),
+            bordered,
+        }
+    }
+
+    /// Scratch space the calls below need.
+    fn scratch(&self) -> usize {
+        self.bordered.map_or(0, |b| b.c * b.h * b.w)
+    }
+
+    /// [`im2col`] of one image.
+    fn im2col(&self, x: &[f32], scratch: &mut [f32], col: &mut [f32], ld: usize, at: usize) {
+        let Some(b) = &self.bordered else {
+            return im2col(x, &self.g, &self.taps, col, ld, at);
+        };
+        let g = &self.g;
+        scratch.fill(0.0);
+        for (plane, src) in scratch.chunks_mut(b.h * b.w).zip(x.chunks(g.h * g.w)) {
+            let rows = plane[g.ph.0 * b.w..].chunks_mut(b.w);
+            for (row, src) in rows.zip(src.chunks(g.w)) {
+                copy_short(&mut row[g.pw.0..g.pw.0 + g.w], src);
+            }
+        }
+        im2col(scratch, b, &self.taps, col, ld, at);
+    }
+
+    /// [`col2im`] into one image.
+    fn col2im(&self, col: &[f32], ld: usize, at: usize, scratch: &mut [f32], x: &mut [f32]) {
+        let Some(b) = &self.bordered else {
+            return col2im(col, &self.g, &self.taps, ld, at, x);
+        };
+        let g = &self.g;
+        col2im(col, b, &self.taps, ld, at, scratch);
+        for (plane, dst) in scratch.chunks(b.h * b.w).zip(x.chunks_mut(g.h * g.w)) {
+            let rows = plane[g.ph.0 * b.w..].chunks(b.w);
+            for (row, dst) in rows.zip(dst.chunks_mut(g.w)) {
+                copy_short(dst, &row[g.pw.0..g.pw.0 + g.w]);
+            }
+        }
+    }
+}
+
 pub(crate) fn conv_forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvGeom) -> Vec<f32> {
     let (img, ck, p) = sizes(g);
     let n = images_per_gemm(g);
-    let taps = Taps::new(g);
+    let u = Unfold::new(g);
     let mut out = pool::take(g.batch * g.f * p);
     out.par_chunks_mut(g.f * p * n)
         .zip(x.par_chunks(img * n))
         .for_each(|(o, xs)| {
             let np = xs.len() / img * p;
-            with_columns(ck * np + g.f * np, |buf| {
-                let (col, y) = buf.split_at_mut(ck * np);
+            // One image needs no regrouping: the GEMM writes its output directly.
+            let y_len = if np == p { 0 } else { g.f * np };
+            with_columns(ck * np + y_len + u.scratch(), |buf| {
+                let (col, rest) = buf.split_at_mut(ck * np);
+                let (y, scratch) = rest.split_at_mut(y_len);
                 for (k, xb) in xs.chunks(img).enumerate() {
-                    im2col(xb, g, &taps, col, np, k * p);
+                    u.im2col(xb, scratch, col, np, k * p);
                 }
                 // y [F, n P] = W [F, CK] columns [CK, n P].
                 let (np_, ck_) = (np as isize, ck as isize);
+                let dst = if np == p { &mut *o } else { &mut *y };
                 sgemm(
                     (g.f, np, ck),
-                    y,
+                    dst,
                     (np_, 1),
                     false,
                     w,
@@ -297,7 +366,15 @@ pub(crate) fn conv_forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvG
                     col,
                     (np_, 1),
                 );
-                matrix_to_images(y, o, g.f, p, bias);
+                if np == p {
+                    if let Some(b) = bias {
+                        for (row, b) in o.chunks_mut(p).zip(b) {
+                            row.iter_mut().for_each(|v| *v += b);
+                        }
+                    }
+                } else {
+                    matrix_to_images(y, o, g.f, p, bias);
+                }
             })
         });
     out
@@ -306,15 +383,22 @@ pub(crate) fn conv_forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvG
 pub(crate) fn conv_input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
     let (img, ck, p) = sizes(g);
     let n = images_per_gemm(g);
-    let taps = Taps::new(g);
+    let u = Unfold::new(g);
     let mut dx = pool::take(g.batch * img);
     dx.par_chunks_mut(img * n)
         .zip(dy.par_chunks(g.f * p * n))
         .for_each(|(d, gs)| {
             let np = d.len() / img * p;
-            with_columns(ck * np + g.f * np, |buf| {
-                let (col, gm) = buf.split_at_mut(ck * np);
-                images_to_matrix(gs, gm, g.f, p);
+            let g_len = if np == p { 0 } else { g.f * np };
+            with_columns(ck * np + g_len + u.scratch(), |buf| {
+                let (col, rest) = buf.split_at_mut(ck * np);
+                let (gm, scratch) = rest.split_at_mut(g_len);
+                let gm: &[f32] = if np == p {
+                    gs
+                } else {
+                    images_to_matrix(gs, gm, g.f, p);
+                    gm
+                };
                 // columns [CK, n P] = W^T g: W is [F, CK], read transposed.
                 let (np_, ck_) = (np as isize, ck as isize);
                 sgemm(
@@ -328,7 +412,7 @@ pub(crate) fn conv_input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
                     (np_, 1),
                 );
                 for (k, db) in d.chunks_mut(img).enumerate() {
-                    col2im(col, g, &taps, np, k * p, db);
+                    u.col2im(col, np, k * p, scratch, db);
                 }
             })
         });
@@ -338,7 +422,7 @@ pub(crate) fn conv_input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
 pub(crate) fn conv_filter_grad(x: &[f32], dy: &[f32], g: &ConvGeom) -> Vec<f32> {
     let (img, ck, p) = sizes(g);
     let n = images_per_gemm(g);
-    let taps = Taps::new(g);
+    let u = Unfold::new(g);
     // One partial sum per chunk of images, added in order afterwards: the result does not
     // depend on how rayon schedules the work, so training is reproducible bit for bit.
     let partials: Vec<Vec<f32>> = x
@@ -346,13 +430,20 @@ pub(crate) fn conv_filter_grad(x: &[f32], dy: &[f32], g: &ConvGeom) -> Vec<f32> 
         .zip(dy.par_chunks(g.f * p * n))
         .map(|(xs, gs)| {
             let np = xs.len() / img * p;
+            let g_len = if np == p { 0 } else { g.f * np };
             let mut acc = vec![0.0; g.f * ck];
-            with_columns(ck * np + g.f * np, |buf| {
-                let (col, gm) = buf.split_at_mut(ck * np);
+            with_columns(ck * np + g_len + u.scratch(), |buf| {
+                let (col, rest) = buf.split_at_mut(ck * np);
+                let (gm, scratch) = rest.split_at_mut(g_len);
                 for (k, xb) in xs.chunks(img).enumerate() {
-                    im2col(xb, g, &taps, col, np, k * p);
+                    u.im2col(xb, scratch, col, np, k * p);
                 }
-                images_to_matrix(gs, gm, g.f, p);
+                let gm: &[f32] = if np == p {
+                    gs
+                } else {
+                    images_to_matrix(gs, gm, g.f, p);
+                    gm
+                };
                 // dW [F, CK] = g [F, n P] columns^T [n P, CK].
                 let (np_, ck_) = (np as isize, ck as isize);
                 sgemm(
