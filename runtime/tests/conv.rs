@@ -133,6 +133,38 @@ fn a_convnet_block_at_full_size_agrees_with_the_primitive_form() {
     }));
 }
 
+/// Images large enough that each takes a GEMM of its own, padded and not.
+#[test]
+fn large_images_agree_with_the_primitive_form() {
+    let g = ConvGeom {
+        batch: 2,
+        c: 16,
+        h: 24,
+        w: 24,
+        f: 8,
+        kh: 3,
+        kw: 3,
+        sh: 1,
+        sw: 1,
+        ph: (1, 1),
+        pw: (1, 1),
+        dh: 1,
+        dw: 1,
+    };
+    let valid = ConvGeom {
+        ph: (0, 0),
+        pw: (0, 0),
+        ..g
+    };
+    for (i, g) in [g, valid].into_iter().enumerate() {
+        let inputs = [
+            random(&g.input(), 50 + i as u64),
+            random(&g.weight(), 60 + i as u64),
+        ];
+        ok(check_paths(&inputs, move |s, x| s.conv2d(x[0], x[1], g)));
+    }
+}
+
 /// Forward and both backward products run as kernels, not as their primitives.
 #[test]
 fn the_fused_pass_replaces_every_region() {
