@@ -1,7 +1,9 @@
 //! Convolution by im2col + GEMM, and pooling: the kernels of those fused ops.
 //!
-//! Work splits over the images of the batch (rayon), each task with its own column buffer and
-//! a single-threaded GEMM, which keeps both cores busy even for small channel counts.
+//! Work splits over chunks of the batch (rayon): small images go several to a GEMM, side by
+//! side, so that the GEMM has columns enough to run near its peak. Each task unfolds into its
+//! thread's column buffer, kept between calls, and runs a single-threaded GEMM, which keeps
+//! both cores busy even for small channel counts.
 
 use rayon::prelude::*;
 

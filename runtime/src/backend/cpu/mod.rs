@@ -2,10 +2,10 @@
 //!
 //! Stock luminal 0.2.0 interprets an index expression per element and never fires its 2-D
 //! matmul pass. [`CpuCompiler`] first replaces each recorded fused subgraph (convolution,
-//! pooling, the rectifier, the optimizer's update) with one [`fused::FusedKernel`], prunes what that left
-//! unread, runs luminal's generic passes, then replaces matrix-product patterns with
-//! [`matmul::Gemm`] and every binary op, reduction and copy with a strided kernel from
-//! [`elementwise`]. luminal's unary ops stay: they already run a plain loop over the buffer.
+//! pooling, batch normalization, the rectifier, the optimizer's update) with one
+//! [`fused::FusedKernel`], prunes what that left unread, runs luminal's generic passes, then
+//! replaces matrix-product patterns with [`matmul::Gemm`] and every other op with a kernel from
+//! [`elementwise`]. Every kernel writes into a recycled [`pool::Buffer`].
 
 pub mod conv;
 pub mod elementwise;
