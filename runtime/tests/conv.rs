@@ -92,14 +92,14 @@ fn max_pooling_ties_agree_with_the_primitive_form() {
 
 /// Large enough that every kernel takes its multi-threaded path and recycled buffers: a block
 /// of the Keras convnet (conv, bias, ReLU, pooling) and a strided, padded convolution after it.
-#[test]
-fn a_convnet_block_at_full_size_agrees_with_the_primitive_form() {
-    let first = ConvGeom {
-        batch: 12,
-        c: 1,
-        h: 28,
-        w: 28,
-        f: 8,
+/// A valid 3x3 convolution at unit stride over square images.
+fn square(batch: usize, c: usize, size: usize, f: usize) -> ConvGeom {
+    ConvGeom {
+        batch,
+        c,
+        h: size,
+        w: size,
+        f,
         kh: 3,
         kw: 3,
         sh: 1,
@@ -108,7 +108,12 @@ fn a_convnet_block_at_full_size_agrees_with_the_primitive_form() {
         pw: (0, 0),
         dh: 1,
         dw: 1,
-    };
+    }
+}
+
+#[test]
+fn a_convnet_block_at_full_size_agrees_with_the_primitive_form() {
+    let first = square(12, 1, 28, 8);
     let second = ConvGeom {
         c: 8,
         h: 13,
@@ -136,27 +141,13 @@ fn a_convnet_block_at_full_size_agrees_with_the_primitive_form() {
 /// Images large enough that each takes a GEMM of its own, padded and not.
 #[test]
 fn large_images_agree_with_the_primitive_form() {
-    let g = ConvGeom {
-        batch: 2,
-        c: 16,
-        h: 24,
-        w: 24,
-        f: 8,
-        kh: 3,
-        kw: 3,
-        sh: 1,
-        sw: 1,
+    let valid = square(2, 16, 24, 8);
+    let same = ConvGeom {
         ph: (1, 1),
         pw: (1, 1),
-        dh: 1,
-        dw: 1,
+        ..valid
     };
-    let valid = ConvGeom {
-        ph: (0, 0),
-        pw: (0, 0),
-        ..g
-    };
-    for (i, g) in [g, valid].into_iter().enumerate() {
+    for (i, g) in [same, valid].into_iter().enumerate() {
         let inputs = [
             random(&g.input(), 50 + i as u64),
             random(&g.weight(), 60 + i as u64),

@@ -30,9 +30,10 @@ impl Operator for FusedKernel {
         let ins: Vec<&[f32]> = inp
             .iter()
             .zip(&copies)
-            .map(|((t, v), c)| {
-                c.as_ref()
-                    .map_or(&data(t)[..Strided::new(v).len()], |c| &c.0)
+            .map(|((t, v), c)| match c {
+                Some(c) => &c.0[..],
+                // In logical order, so the view reads the buffer's first `len` elements.
+                None => &data(t)[..Strided::new(v).len()],
             })
             .collect();
         tensor(match (self.0, first) {

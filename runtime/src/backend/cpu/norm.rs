@@ -46,17 +46,20 @@ fn channel_sums(
         .collect()
 }
 
+/// The sum per channel, in `f64`.
+fn sums(x: &[f32], g: &NormGeom) -> Vec<f64> {
+    channel_sums(x, x, g, |_, a, _| sum_pairs(a, a, |v, _| v))
+}
+
 /// The sum per channel.
 pub(crate) fn channel_sum(x: &[f32], g: &NormGeom) -> Vec<f32> {
-    let sums = channel_sums(x, x, g, |_, a, _| sum_pairs(a, a, |v, _| v));
-    sums.iter().map(|&s| s as f32).collect()
+    sums(x, g).iter().map(|&s| s as f32).collect()
 }
 
 /// `[mean; variance]` per channel.
 pub(crate) fn moments(x: &[f32], g: &NormGeom) -> Vec<f32> {
     let n = g.count() as f64;
-    let mean = channel_sums(x, x, g, |_, a, _| sum_pairs(a, a, |v, _| v));
-    let mean: Vec<f32> = mean.iter().map(|s| (s / n) as f32).collect();
+    let mean: Vec<f32> = sums(x, g).iter().map(|s| (s / n) as f32).collect();
     let var = channel_sums(x, x, g, |c, a, _| {
         let m = mean[c];
         sum_pairs(a, a, |v, _| (v - m) * (v - m))

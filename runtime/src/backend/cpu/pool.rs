@@ -105,11 +105,6 @@ pub fn give(v: Vec<f32>) {
     with_pool(|p| p.give(v));
 }
 
-/// Frees every idle buffer.
-pub fn release() {
-    with_pool(|p| *p = Pool::default());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
