@@ -72,6 +72,30 @@ impl Rng {
             state: self.next_u64(),
         }
     }
+
+    /// An inverted-dropout mask of `len` values: each is 0 with probability `rate`, and
+    /// `1 / (1 - rate)` otherwise. Made on all threads, each chunk from a generator forked in
+    /// order, so the mask depends on the seed alone, not on the thread count.
+    pub fn dropout_mask(&mut self, len: usize, rate: f32) -> Vec<f32> {
+        use rayon::prelude::*;
+        const CHUNK: usize = 1 << 14;
+        let keep = 1.0 / (1.0 - rate);
+        // A 32-bit draw below this drops its value.
+        let threshold = (f64::from(rate) * (1u64 << 32) as f64) as u64;
+        let forks: Vec<Rng> = (0..len.div_ceil(CHUNK)).map(|_| self.fork()).collect();
+        let mut mask = vec![0.0; len];
+        mask.par_chunks_mut(CHUNK)
+            .zip(forks)
+            .for_each(|(chunk, mut rng)| {
+                for pair in chunk.chunks_mut(2) {
+                    let bits = rng.next_u64();
+                    for (m, draw) in pair.iter_mut().zip([bits & 0xFFFF_FFFF, bits >> 32]) {
+                        *m = if draw < threshold { 0.0 } else { keep };
+                    }
+                }
+            });
+        mask
+    }
 }
 
 #[cfg(test)]
@@ -99,6 +123,17 @@ mod tests {
             m.abs() < 0.03 && (var - 1.0).abs() < 0.05,
             "mean {m} var {var}"
         );
+    }
+
+    #[test]
+    fn dropout_masks_drop_at_the_rate_and_scale_the_rest() {
+        let mut r = Rng::new(5);
+        let mask = r.dropout_mask(100_001, 0.25);
+        let dropped = mask.iter().filter(|&&m| m == 0.0).count() as f64 / mask.len() as f64;
+        assert!((dropped - 0.25).abs() < 0.005, "dropped {dropped}");
+        assert!(mask.iter().all(|&m| m == 0.0 || m == 1.0 / 0.75));
+        assert_ne!(mask, r.dropout_mask(100_001, 0.25), "each mask is a new draw");
+        assert_eq!(Rng::new(5).dropout_mask(100_001, 0.25), mask);
     }
 
     #[test]

@@ -158,11 +158,7 @@ impl Model {
             }
         }
         for &(m, rate) in &*masks {
-            let keep = 1.0 / (1.0 - rate);
-            let mask = (0..m.len())
-                .map(|_| if self.rng.unit() < rate { 0.0 } else { keep })
-                .collect();
-            g.s.set(m, mask);
+            g.s.set(m, self.rng.dropout_mask(m.len(), rate));
         }
 
         g.s.run();

@@ -103,8 +103,9 @@ impl Taps {
 /// `dst.copy_from_slice(src[..dst.len()])` for the short rows of a convolution, as fixed-size
 /// moves (the last one overlapping the one before): a call to `memcpy` per row of a dozen
 /// values costs more than the copy.
-#[inline]
+#[inline(always)]
 fn copy_short(dst: &mut [f32], src: &[f32]) {
+    #[inline(always)]
     fn block<const N: usize>(dst: &mut [f32], src: &[f32]) {
         let d: &mut [f32; N] = dst.try_into().expect("a block");
         *d = src.try_into().expect("a block");
@@ -131,7 +132,7 @@ fn copy_short(dst: &mut [f32], src: &[f32]) {
 }
 
 /// `dst += src[..dst.len()]` for short rows, in fixed-size blocks.
-#[inline]
+#[inline(always)]
 fn add_short(dst: &mut [f32], src: &[f32]) {
     let n = dst.len();
     let full = n / 8 * 8;
@@ -149,45 +150,47 @@ fn add_short(dst: &mut [f32], src: &[f32]) {
     }
 }
 
-/// Unfolds one image `[C, H, W]` into columns `[C KH KW, OH OW]`, row `r` of which lands at
-/// `col[r * ld + at..]`: several images fill one matrix side by side.
-fn im2col(x: &[f32], g: &ConvGeom, t: &Taps, col: &mut [f32], ld: usize, at: usize) {
-    let (oh, ow) = (g.oh(), g.ow());
-    if g.sw == 1 && g.ph == (0, 0) && g.pw == (0, 0) {
-        // Every output reads the input: straight row copies, no bounds to work out.
-        for c in 0..g.c {
-            let plane = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
-            for i in 0..g.kh {
-                for j in 0..g.kw {
-                    let row = &mut col[((c * g.kh + i) * g.kw + j) * ld + at..][..oh * ow];
-                    let src = &plane[i * g.dh * g.w + j * g.dw..];
-                    for (oy, out) in row.chunks_exact_mut(ow).enumerate() {
-                        copy_short(out, &src[oy * g.sh * g.w..][..ow]);
+kernel! {
+    /// Unfolds one image `[C, H, W]` into columns `[C KH KW, OH OW]`, row `r` of which lands at
+    /// `col[r * ld + at..]`: several images fill one matrix side by side.
+    fn im2col(x: &[f32], g: &ConvGeom, t: &Taps, col: &mut [f32], ld: usize, at: usize) {
+        let (oh, ow) = (g.oh(), g.ow());
+        if g.sw == 1 && g.ph == (0, 0) && g.pw == (0, 0) {
+            // Every output reads the input: straight row copies, no bounds to work out.
+            for c in 0..g.c {
+                let plane = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
+                for i in 0..g.kh {
+                    for j in 0..g.kw {
+                        let row = &mut col[((c * g.kh + i) * g.kw + j) * ld + at..][..oh * ow];
+                        let src = &plane[i * g.dh * g.w + j * g.dw..];
+                        for (oy, out) in row.chunks_exact_mut(ow).enumerate() {
+                            copy_short(out, &src[oy * g.sh * g.w..][..ow]);
+                        }
                     }
                 }
             }
+            return;
         }
-        return;
-    }
-    for c in 0..g.c {
-        let plane = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
-        for i in 0..g.kh {
-            for (j, &(lo, hi, ix)) in t.cols.iter().enumerate() {
-                let row = &mut col[((c * g.kh + i) * g.kw + j) * ld + at..][..oh * ow];
-                let src_rows = &t.rows[i * oh..(i + 1) * oh];
-                for (out, iy) in row.chunks_exact_mut(ow).zip(src_rows) {
-                    let Some(iy) = iy.filter(|_| lo < hi) else {
-                        out.fill(0.0);
-                        continue;
-                    };
-                    let src = &plane[iy * g.w + ix..(iy + 1) * g.w];
-                    out[..lo].fill(0.0);
-                    out[hi..].fill(0.0);
-                    if g.sw == 1 {
-                        copy_short(&mut out[lo..hi], &src[..hi - lo]);
-                    } else {
-                        let src = src.iter().step_by(g.sw);
-                        out[lo..hi].iter_mut().zip(src).for_each(|(o, v)| *o = *v);
+        for c in 0..g.c {
+            let plane = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
+            for i in 0..g.kh {
+                for (j, &(lo, hi, ix)) in t.cols.iter().enumerate() {
+                    let row = &mut col[((c * g.kh + i) * g.kw + j) * ld + at..][..oh * ow];
+                    let src_rows = &t.rows[i * oh..(i + 1) * oh];
+                    for (out, iy) in row.chunks_exact_mut(ow).zip(src_rows) {
+                        let Some(iy) = iy.filter(|_| lo < hi) else {
+                            out.fill(0.0);
+                            continue;
+                        };
+                        let src = &plane[iy * g.w + ix..(iy + 1) * g.w];
+                        out[..lo].fill(0.0);
+                        out[hi..].fill(0.0);
+                        if g.sw == 1 {
+                            copy_short(&mut out[lo..hi], &src[..hi - lo]);
+                        } else {
+                            let src = src.iter().step_by(g.sw);
+                            out[lo..hi].iter_mut().zip(src).for_each(|(o, v)| *o = *v);
+                        }
                     }
                 }
             }
@@ -195,27 +198,29 @@ fn im2col(x: &[f32], g: &ConvGeom, t: &Taps, col: &mut [f32], ld: usize, at: usi
     }
 }
 
-/// Folds columns `[C KH KW, OH OW]`, laid out as [`im2col`] writes them, back into one image
-/// `[C, H, W]`, adding overlaps.
-fn col2im(col: &[f32], g: &ConvGeom, t: &Taps, ld: usize, at: usize, x: &mut [f32]) {
-    let (oh, ow) = (g.oh(), g.ow());
-    x.fill(0.0);
-    for c in 0..g.c {
-        let plane = &mut x[c * g.h * g.w..(c + 1) * g.h * g.w];
-        for i in 0..g.kh {
-            for (j, &(lo, hi, ix)) in t.cols.iter().enumerate() {
-                let row = &col[((c * g.kh + i) * g.kw + j) * ld + at..][..oh * ow];
-                let dst_rows = &t.rows[i * oh..(i + 1) * oh];
-                for (src, iy) in row.chunks_exact(ow).zip(dst_rows) {
-                    let Some(iy) = iy.filter(|_| lo < hi) else {
-                        continue;
-                    };
-                    let (src, dst) = (&src[lo..hi], &mut plane[iy * g.w + ix..(iy + 1) * g.w]);
-                    if g.sw == 1 {
-                        add_short(&mut dst[..src.len()], src);
-                    } else {
-                        let dst = dst.iter_mut().step_by(g.sw);
-                        dst.zip(src).for_each(|(d, v)| *d += v);
+kernel! {
+    /// Folds columns `[C KH KW, OH OW]`, laid out as [`im2col`] writes them, back into one image
+    /// `[C, H, W]`, adding overlaps.
+    fn col2im(col: &[f32], g: &ConvGeom, t: &Taps, ld: usize, at: usize, x: &mut [f32]) {
+        let (oh, ow) = (g.oh(), g.ow());
+        x.fill(0.0);
+        for c in 0..g.c {
+            let plane = &mut x[c * g.h * g.w..(c + 1) * g.h * g.w];
+            for i in 0..g.kh {
+                for (j, &(lo, hi, ix)) in t.cols.iter().enumerate() {
+                    let row = &col[((c * g.kh + i) * g.kw + j) * ld + at..][..oh * ow];
+                    let dst_rows = &t.rows[i * oh..(i + 1) * oh];
+                    for (src, iy) in row.chunks_exact(ow).zip(dst_rows) {
+                        let Some(iy) = iy.filter(|_| lo < hi) else {
+                            continue;
+                        };
+                        let (src, dst) = (&src[lo..hi], &mut plane[iy * g.w + ix..(iy + 1) * g.w]);
+                        if g.sw == 1 {
+                            add_short(&mut dst[..src.len()], src);
+                        } else {
+                            let dst = dst.iter_mut().step_by(g.sw);
+                            dst.zip(src).for_each(|(d, v)| *d += v);
+                        }
                     }
                 }
             }
@@ -249,25 +254,29 @@ fn images_per_gemm(g: &ConvGeom) -> usize {
     (1024 / (g.oh() * g.ow()).max(1)).clamp(1, g.batch.max(1))
 }
 
-/// The `n` images `[F, P]` of a chunk as one matrix `[F, n P]`.
-fn images_to_matrix(images: &[f32], matrix: &mut [f32], f: usize, p: usize) {
-    let n = images.len() / (f * p);
-    for (k, image) in images.chunks(f * p).enumerate() {
-        for (fi, row) in image.chunks(p).enumerate() {
-            matrix[fi * n * p + k * p..][..p].copy_from_slice(row);
+kernel! {
+    /// The `n` images `[F, P]` of a chunk as one matrix `[F, n P]`.
+    fn images_to_matrix(images: &[f32], matrix: &mut [f32], f: usize, p: usize) {
+        let n = images.len() / (f * p);
+        for (k, image) in images.chunks(f * p).enumerate() {
+            for (fi, row) in image.chunks(p).enumerate() {
+                matrix[fi * n * p + k * p..][..p].copy_from_slice(row);
+            }
         }
     }
 }
 
-/// The inverse of [`images_to_matrix`], adding `bias[f]` to row `f` on the way.
-fn matrix_to_images(matrix: &[f32], images: &mut [f32], f: usize, p: usize, bias: Option<&[f32]>) {
-    let n = images.len() / (f * p);
-    for (k, image) in images.chunks_mut(f * p).enumerate() {
-        for (fi, row) in image.chunks_mut(p).enumerate() {
-            let src = &matrix[fi * n * p + k * p..][..p];
-            match bias {
-                Some(b) => row.iter_mut().zip(src).for_each(|(o, v)| *o = v + b[fi]),
-                None => row.copy_from_slice(src),
+kernel! {
+    /// The inverse of [`images_to_matrix`], adding `bias[f]` to row `f` on the way.
+    fn matrix_to_images(matrix: &[f32], images: &mut [f32], f: usize, p: usize, bias: Option<&[f32]>) {
+        let n = images.len() / (f * p);
+        for (k, image) in images.chunks_mut(f * p).enumerate() {
+            for (fi, row) in image.chunks_mut(p).enumerate() {
+                let src = &matrix[fi * n * p + k * p..][..p];
+                match bias {
+                    Some(b) => row.iter_mut().zip(src).for_each(|(o, v)| *o = v + b[fi]),
+                    None => row.copy_from_slice(src),
+                }
             }
         }
     }
@@ -545,24 +554,26 @@ pub(crate) fn max_pool_grad(x: &[f32], y: &[f32], dy: &[f32], p: &PoolGeom) -> V
     dx
 }
 
-/// [`max_pool_grad`] for one plane of 2x2 windows at stride 2: each input row is written
-/// once, whole, so the plane needs no zeroing first.
-fn max_pool_grad_2x2(d: &mut [f32], x: &[f32], y: &[f32], g: &[f32], p: &PoolGeom) {
-    let ow = p.ow();
-    let outs = y.chunks_exact(ow).zip(g.chunks_exact(ow));
-    for (r, (y, g)) in outs.enumerate() {
-        for k in 0..2 {
-            let row = (2 * r + k) * p.w;
-            let (drow, xrow) = (&mut d[row..row + p.w], &x[row..row + p.w]);
-            drow[2 * ow..].fill(0.0);
-            let pairs = drow.chunks_exact_mut(2).zip(xrow.chunks_exact(2));
-            for ((d, x), (&m, &g)) in pairs.zip(y.iter().zip(g)) {
-                d[0] = if x[0] == m { g } else { 0.0 };
-                d[1] = if x[1] == m { g } else { 0.0 };
+kernel! {
+    /// [`max_pool_grad`] for one plane of 2x2 windows at stride 2: each input row is written
+    /// once, whole, so the plane needs no zeroing first.
+    fn max_pool_grad_2x2(d: &mut [f32], x: &[f32], y: &[f32], g: &[f32], p: &PoolGeom) {
+        let ow = p.ow();
+        let outs = y.chunks_exact(ow).zip(g.chunks_exact(ow));
+        for (r, (y, g)) in outs.enumerate() {
+            for k in 0..2 {
+                let row = (2 * r + k) * p.w;
+                let (drow, xrow) = (&mut d[row..row + p.w], &x[row..row + p.w]);
+                drow[2 * ow..].fill(0.0);
+                let pairs = drow.chunks_exact_mut(2).zip(xrow.chunks_exact(2));
+                for ((d, x), (&m, &g)) in pairs.zip(y.iter().zip(g)) {
+                    d[0] = if x[0] == m { g } else { 0.0 };
+                    d[1] = if x[1] == m { g } else { 0.0 };
+                }
             }
         }
+        d[2 * y.len() / ow.max(1) * p.w..].fill(0.0);
     }
-    d[2 * y.len() / ow.max(1) * p.w..].fill(0.0);
 }
 
 pub(crate) fn avg_pool(x: &[f32], p: &PoolGeom) -> Vec<f32> {

@@ -7,6 +7,30 @@
 //! replaces matrix-product patterns with [`matmul::Gemm`] and every other op with a kernel from
 //! [`elementwise`]. Every kernel writes into a recycled [`pool::Buffer`].
 
+/// Defines a kernel compiled twice: for AVX2 with FMA, run where the processor has them, and
+/// for the baseline `x86_64` (SSE2) or other targets. Helpers a kernel calls are
+/// `#[inline(always)]` so that they compile inside it; its closures inherit its features.
+/// Both builds round alike: the AVX2 one only packs the same operations in wider registers.
+macro_rules! kernel {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
+        $(#[$attr])*
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                fn wide($($arg: $ty),*) $(-> $ret)? $body
+                if std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
+                    // SAFETY: the processor has the features `wide` is compiled for.
+                    return unsafe { wide($($arg),*) };
+                }
+            }
+            $body
+        }
+    };
+}
+
 pub mod conv;
 pub mod elementwise;
 pub mod fused;
