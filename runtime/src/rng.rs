@@ -132,7 +132,11 @@ mod tests {
         let dropped = mask.iter().filter(|&&m| m == 0.0).count() as f64 / mask.len() as f64;
         assert!((dropped - 0.25).abs() < 0.005, "dropped {dropped}");
         assert!(mask.iter().all(|&m| m == 0.0 || m == 1.0 / 0.75));
-        assert_ne!(mask, r.dropout_mask(100_001, 0.25), "each mask is a new draw");
+        assert_ne!(
+            mask,
+            r.dropout_mask(100_001, 0.25),
+            "each mask is a new draw"
+        );
         assert_eq!(Rng::new(5).dropout_mask(100_001, 0.25), mask);
     }
 

@@ -156,6 +156,38 @@ fn large_images_agree_with_the_primitive_form() {
     }
 }
 
+/// 3x3 convolutions at unit stride with channels enough run by Winograd's F(2x2, 3x3): odd
+/// and even output sizes, asymmetric padding, a bias, and batches that end in a short chunk.
+#[test]
+fn winograd_convolutions_agree_with_the_primitive_form() {
+    let t = Tolerance::default();
+    let small = geom(8, 5, 8, 3, 1, 1, 1);
+    let inputs = [random(&small.input(), 70), random(&small.weight(), 71)];
+    ok(check_op(&inputs, t, move |s, x| {
+        s.conv2d(x[0], x[1], small)
+    }));
+    let odd = ConvGeom {
+        batch: 9,
+        ..square(9, 8, 24, 16)
+    };
+    let even = ConvGeom {
+        ph: (2, 1),
+        pw: (0, 1),
+        ..square(5, 16, 9, 8)
+    };
+    for (i, g) in [odd, even].into_iter().enumerate() {
+        let seed = 80 + 10 * i as u64;
+        let inputs = [
+            random(&g.input(), seed),
+            random(&g.weight(), seed + 1),
+            random(&[g.f], seed + 2),
+        ];
+        ok(check_paths(&inputs, move |s, x| {
+            s.conv2d_bias(x[0], x[1], x[2], g)
+        }));
+    }
+}
+
 /// Forward and both backward products run as kernels, not as their primitives.
 #[test]
 fn the_fused_pass_replaces_every_region() {

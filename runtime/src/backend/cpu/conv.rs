@@ -7,12 +7,12 @@
 
 use rayon::prelude::*;
 
-use super::pool;
+use super::{pool, winograd};
 use crate::fused::{ConvGeom, PoolGeom};
 
 /// `dst[m, n] (+)= sum_k a[m, k] b[k, n]` with explicit row and column strides.
 #[allow(clippy::too_many_arguments)]
-fn sgemm(
+pub(super) fn sgemm(
     (m, n, k): (usize, usize, usize),
     dst: &mut [f32],
     (drs, dcs): (isize, isize),
@@ -234,7 +234,7 @@ thread_local! {
 }
 
 /// Runs `f` with this thread's column buffer, sized `len`.
-fn with_columns<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+pub(super) fn with_columns<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
     COLUMNS.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() < len {
@@ -348,6 +348,9 @@ impl Unfold {
 }
 
 pub(crate) fn conv_forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvGeom) -> Vec<f32> {
+    if winograd::fits(g) {
+        return winograd::forward(x, w, bias, g);
+    }
     let (img, ck, p) = sizes(g);
     let n = images_per_gemm(g);
     let u = Unfold::new(g);
@@ -392,6 +395,9 @@ pub(crate) fn conv_forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvG
 }
 
 pub(crate) fn conv_input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
+    if winograd::fits(g) {
+        return winograd::input_grad(dy, w, g);
+    }
     let (img, ck, p) = sizes(g);
     let n = images_per_gemm(g);
     let u = Unfold::new(g);
@@ -431,6 +437,9 @@ pub(crate) fn conv_input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
 }
 
 pub(crate) fn conv_filter_grad(x: &[f32], dy: &[f32], g: &ConvGeom) -> Vec<f32> {
+    if winograd::fits(g) {
+        return winograd::filter_grad(x, dy, g);
+    }
     let (img, ck, p) = sizes(g);
     let n = images_per_gemm(g);
     let u = Unfold::new(g);
@@ -495,28 +504,35 @@ pub(crate) fn max_pool(x: &[f32], p: &PoolGeom) -> Vec<f32> {
         .zip(x.par_chunks(p.h * p.w * n))
         .for_each(|(os, xs)| {
             for (o, plane) in os.chunks_mut(oh * ow).zip(xs.chunks(p.h * p.w)) {
-                for (oy, orow) in o.chunks_exact_mut(ow).enumerate() {
-                    let rows = &plane[oy * p.sh * p.w..];
-                    if (p.kh, p.kw, p.sh, p.sw) == (2, 2, 2, 2) {
-                        let (r0, r1) = (&rows[..p.w], &rows[p.w..2 * p.w]);
-                        let pairs = r0.chunks_exact(2).zip(r1.chunks_exact(2));
-                        for (d, (a, b)) in orow.iter_mut().zip(pairs) {
-                            *d = a[0].max(a[1]).max(b[0].max(b[1]));
-                        }
-                        continue;
-                    }
-                    orow.fill(f32::NEG_INFINITY);
-                    for i in 0..p.kh {
-                        let row = &rows[i * p.w..(i + 1) * p.w];
-                        for (ox, d) in orow.iter_mut().enumerate() {
-                            let win = &row[ox * p.sw..ox * p.sw + p.kw];
-                            *d = win.iter().fold(*d, |b, &v| b.max(v));
-                        }
-                    }
-                }
+                max_pool_plane(o, plane, p);
             }
         });
     out
+}
+
+kernel! {
+    /// Max pooling of one plane.
+    fn max_pool_plane(o: &mut [f32], plane: &[f32], p: &PoolGeom) {
+        for (oy, orow) in o.chunks_exact_mut(p.ow()).enumerate() {
+            let rows = &plane[oy * p.sh * p.w..];
+            if (p.kh, p.kw, p.sh, p.sw) == (2, 2, 2, 2) {
+                let (r0, r1) = (&rows[..p.w], &rows[p.w..2 * p.w]);
+                let pairs = r0.chunks_exact(2).zip(r1.chunks_exact(2));
+                for (d, (a, b)) in orow.iter_mut().zip(pairs) {
+                    *d = a[0].max(a[1]).max(b[0].max(b[1]));
+                }
+                continue;
+            }
+            orow.fill(f32::NEG_INFINITY);
+            for i in 0..p.kh {
+                let row = &rows[i * p.w..(i + 1) * p.w];
+                for (ox, d) in orow.iter_mut().enumerate() {
+                    let win = &row[ox * p.sw..ox * p.sw + p.kw];
+                    *d = win.iter().fold(*d, |b, &v| b.max(v));
+                }
+            }
+        }
+    }
 }
 
 /// The gradient of max pooling: each window's gradient goes to every input equal to the

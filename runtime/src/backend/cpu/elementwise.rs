@@ -189,33 +189,37 @@ fn apply(f: BinaryFn, flip: bool, out: &mut [f32], rhs: &[f32]) {
     }
 }
 
-/// `out (op)= rhs` on one thread.
-fn apply_row(f: BinaryFn, flip: bool, o: &mut [f32], r: &[f32]) {
-    match (f, flip) {
-        (BinaryFn::Add, _) => o.iter_mut().zip(r).for_each(|(a, b)| *a += b),
-        (BinaryFn::Mul, _) => o.iter_mut().zip(r).for_each(|(a, b)| *a *= b),
-        (BinaryFn::Mod, false) => o.iter_mut().zip(r).for_each(|(a, b)| *a %= b),
-        (BinaryFn::Mod, true) => o.iter_mut().zip(r).for_each(|(a, b)| *a = b % *a),
-        (BinaryFn::LessThan, false) => o
-            .iter_mut()
-            .zip(r)
-            .for_each(|(a, b)| *a = (*a < *b) as u8 as f32),
-        (BinaryFn::LessThan, true) => o
-            .iter_mut()
-            .zip(r)
-            .for_each(|(a, b)| *a = (*b < *a) as u8 as f32),
+kernel! {
+    /// `out (op)= rhs` on one thread.
+    fn apply_row(f: BinaryFn, flip: bool, o: &mut [f32], r: &[f32]) {
+        match (f, flip) {
+            (BinaryFn::Add, _) => o.iter_mut().zip(r).for_each(|(a, b)| *a += b),
+            (BinaryFn::Mul, _) => o.iter_mut().zip(r).for_each(|(a, b)| *a *= b),
+            (BinaryFn::Mod, false) => o.iter_mut().zip(r).for_each(|(a, b)| *a %= b),
+            (BinaryFn::Mod, true) => o.iter_mut().zip(r).for_each(|(a, b)| *a = b % *a),
+            (BinaryFn::LessThan, false) => o
+                .iter_mut()
+                .zip(r)
+                .for_each(|(a, b)| *a = (*a < *b) as u8 as f32),
+            (BinaryFn::LessThan, true) => o
+                .iter_mut()
+                .zip(r)
+                .for_each(|(a, b)| *a = (*b < *a) as u8 as f32),
+        }
     }
 }
 
-/// `out (op)= k` on one thread.
-fn apply_row_scalar(f: BinaryFn, flip: bool, o: &mut [f32], k: f32) {
-    match (f, flip) {
-        (BinaryFn::Add, _) => o.iter_mut().for_each(|a| *a += k),
-        (BinaryFn::Mul, _) => o.iter_mut().for_each(|a| *a *= k),
-        (BinaryFn::Mod, false) => o.iter_mut().for_each(|a| *a %= k),
-        (BinaryFn::Mod, true) => o.iter_mut().for_each(|a| *a = k % *a),
-        (BinaryFn::LessThan, false) => o.iter_mut().for_each(|a| *a = (*a < k) as u8 as f32),
-        (BinaryFn::LessThan, true) => o.iter_mut().for_each(|a| *a = (k < *a) as u8 as f32),
+kernel! {
+    /// `out (op)= k` on one thread.
+    fn apply_row_scalar(f: BinaryFn, flip: bool, o: &mut [f32], k: f32) {
+        match (f, flip) {
+            (BinaryFn::Add, _) => o.iter_mut().for_each(|a| *a += k),
+            (BinaryFn::Mul, _) => o.iter_mut().for_each(|a| *a *= k),
+            (BinaryFn::Mod, false) => o.iter_mut().for_each(|a| *a %= k),
+            (BinaryFn::Mod, true) => o.iter_mut().for_each(|a| *a = k % *a),
+            (BinaryFn::LessThan, false) => o.iter_mut().for_each(|a| *a = (*a < k) as u8 as f32),
+            (BinaryFn::LessThan, true) => o.iter_mut().for_each(|a| *a = (k < *a) as u8 as f32),
+        }
     }
 }
 
@@ -270,25 +274,13 @@ pub(crate) fn reduce(f: ReduceFn, x: &[f32], front: usize, n: usize, back: usize
     };
     let mut out = pool::take(front * back);
     out.fill(init);
-    let one = |(o, xs): (&mut [f32], &[f32])| {
-        for row in xs.chunks(back.max(1)) {
-            match f {
-                ReduceFn::Sum => o.iter_mut().zip(row).for_each(|(a, b)| *a += b),
-                ReduceFn::Max => o.iter_mut().zip(row).for_each(|(a, b)| *a = a.max(*b)),
-            }
-        }
-    };
+    let one = |(o, xs): (&mut [f32], &[f32])| reduce_rows(f, o, xs);
     if back == 0 || n == 0 {
         return out;
     }
     if back == 1 {
         // Each output is one contiguous row of the input.
-        let row = |(o, xs): (&mut f32, &[f32])| {
-            *o = match f {
-                ReduceFn::Sum => xs.iter().sum(),
-                ReduceFn::Max => xs.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)),
-            }
-        };
+        let row = |(o, xs): (&mut f32, &[f32])| *o = reduce_row(f, xs);
         if front * n >= 2 * PAR_GRAIN {
             out.par_iter_mut().zip(x.par_chunks(n)).for_each(row);
         } else {
@@ -304,4 +296,26 @@ pub(crate) fn reduce(f: ReduceFn, x: &[f32], front: usize, n: usize, back: usize
         out.chunks_mut(back).zip(x.chunks(n * back)).for_each(one);
     }
     out
+}
+
+kernel! {
+    /// Folds the rows of `xs`, each as long as `o`, into `o`.
+    fn reduce_rows(f: ReduceFn, o: &mut [f32], xs: &[f32]) {
+        for row in xs.chunks(o.len().max(1)) {
+            match f {
+                ReduceFn::Sum => o.iter_mut().zip(row).for_each(|(a, b)| *a += b),
+                ReduceFn::Max => o.iter_mut().zip(row).for_each(|(a, b)| *a = a.max(*b)),
+            }
+        }
+    }
+}
+
+kernel! {
+    /// One row of `xs` reduced to a value.
+    fn reduce_row(f: ReduceFn, xs: &[f32]) -> f32 {
+        match f {
+            ReduceFn::Sum => xs.iter().sum(),
+            ReduceFn::Max => xs.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)),
+        }
+    }
 }

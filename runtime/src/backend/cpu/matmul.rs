@@ -88,11 +88,7 @@ impl Operator for Gemm {
             super::pool::take(total)
         };
         let (a0, b0) = (va.base(), vb.base());
-        let par = if m.len * n.len * k.len >= 1 << 16 && self.threads > 1 {
-            gemm::Parallelism::Rayon(self.threads)
-        } else {
-            gemm::Parallelism::None
-        };
+        let large = m.len * n.len * k.len >= 1 << 16 && self.threads > 1;
 
         let count: usize = batch.iter().map(|d| d.len).product();
         for flat in 0..count {
@@ -105,34 +101,79 @@ impl Operator for Gemm {
                 ob += i * d.b;
                 oo += i * d.out;
             }
-            // SAFETY: every offset below stays inside its buffer: the views were built over
-            // these buffers, and the output strides span exactly `total` elements.
-            unsafe {
-                gemm::gemm(
-                    m.len,
-                    n.len,
-                    k.len,
-                    out.as_mut_ptr().offset(oo),
-                    n.out,
-                    m.out,
-                    false,
-                    a.as_ptr().offset(oa),
-                    k.a,
-                    m.a,
-                    b.as_ptr().offset(ob),
-                    n.b,
-                    k.b,
-                    0.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    par,
-                );
+            let (a, b) = (Operand(a, oa, m.a, k.a), Operand(b, ob, k.b, n.b));
+            let dst = out[oo as usize..].as_mut_ptr();
+            if large {
+                split_gemm((m, n, k.len), dst, a, b, self.threads);
+            } else {
+                // SAFETY: the views were built over these buffers, and the output strides
+                // span exactly `total` elements: every index read or written is inside.
+                unsafe { run_gemm((m, n, k.len), dst, a, b) };
             }
         }
         super::elementwise::tensor(out)
     }
+}
+
+/// A GEMM operand: data, offset of its first element, row and column strides.
+#[derive(Clone, Copy)]
+struct Operand<'a>(&'a [f32], isize, isize, isize);
+
+/// `dst[m, n] = a[m, k] b[k, n]`, `dst` strided as `m.out`, `n.out`, on one thread.
+///
+/// # Safety
+/// Every index the lengths and strides reach must lie inside the operands and `dst`.
+unsafe fn run_gemm((m, n, k): (Dim, Dim, usize), dst: *mut f32, a: Operand, b: Operand) {
+    gemm::gemm(
+        m.len,
+        n.len,
+        k,
+        dst,
+        n.out,
+        m.out,
+        false,
+        a.0.as_ptr().offset(a.1),
+        a.3,
+        a.2,
+        b.0.as_ptr().offset(b.1),
+        b.3,
+        b.2,
+        0.0,
+        1.0,
+        false,
+        false,
+        false,
+        gemm::Parallelism::None,
+    );
+}
+
+/// [`run_gemm`] with the longer of `M` and `N` cut into one band per thread, each band a
+/// whole number of the microkernel's 16 rows: `gemm`'s own threading leaves a core idle on
+/// the small products of a dense layer (e.g. `x^T g` with `K` the batch).
+fn split_gemm((m, n, k): (Dim, Dim, usize), dst: *mut f32, a: Operand, b: Operand, threads: usize) {
+    use rayon::prelude::*;
+    let along_m = m.len >= n.len;
+    let len = if along_m { m.len } else { n.len };
+    let band = len.div_ceil(threads).next_multiple_of(16);
+    let dst = dst as usize;
+    (0..len.div_ceil(band)).into_par_iter().for_each(|i| {
+        let (lo, hi) = (i * band, ((i + 1) * band).min(len));
+        let cut = |d: Dim| Dim { len: hi - lo, ..d };
+        let at = lo as isize;
+        // SAFETY: each band writes its own rows (or columns) of `dst` and reads a sub-range
+        // of the operands that the whole product reads.
+        unsafe {
+            if along_m {
+                let a = Operand(a.0, a.1 + at * a.2, a.2, a.3);
+                let dst = (dst as *mut f32).offset(at * m.out);
+                run_gemm((cut(m), n, k), dst, a, b);
+            } else {
+                let b = Operand(b.0, b.1 + at * b.3, b.2, b.3);
+                let dst = (dst as *mut f32).offset(at * n.out);
+                run_gemm((m, cut(n), k), dst, a, b);
+            }
+        }
+    });
 }
 
 /// Replaces each `SumReduce` of a broadcast `Mul` with one [`Gemm`].

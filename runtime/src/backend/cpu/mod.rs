@@ -40,6 +40,7 @@ pub mod pointwise;
 pub mod pool;
 pub mod profile;
 pub mod view;
+pub mod winograd;
 
 use luminal::op::{Add, Contiguous, LessThan, MaxReduce, Mod, Mul, Operator, SumReduce};
 use luminal::op::{Exp2, Log2, Recip, Sin, Sqrt};

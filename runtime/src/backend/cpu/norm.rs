@@ -8,6 +8,7 @@ use super::pool;
 use crate::fused::NormGeom;
 
 /// `sum f(a_i, b_i)` over two runs of equal length, in eight lanes so that it vectorizes.
+#[inline(always)]
 fn sum_pairs(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
     let mut lanes = [0.0f32; 8];
     let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
@@ -48,7 +49,27 @@ fn channel_sums(
 
 /// The sum per channel, in `f64`.
 fn sums(x: &[f32], g: &NormGeom) -> Vec<f64> {
-    channel_sums(x, x, g, |_, a, _| sum_pairs(a, a, |v, _| v))
+    channel_sums(x, x, g, |_, a, _| run_sum(a))
+}
+
+kernel! {
+    fn run_sum(a: &[f32]) -> f32 {
+        sum_pairs(a, a, |v, _| v)
+    }
+}
+
+kernel! {
+    /// `sum (a_i - m)^2`.
+    fn squared_deviations(a: &[f32], m: f32) -> f32 {
+        sum_pairs(a, a, |v, _| (v - m) * (v - m))
+    }
+}
+
+kernel! {
+    /// `sum g_i ((x_i - m) k)`.
+    fn centred_dot(g: &[f32], x: &[f32], m: f32, k: f32) -> f32 {
+        sum_pairs(g, x, |gv, x| gv * ((x - m) * k))
+    }
 }
 
 /// The sum per channel.
@@ -60,10 +81,7 @@ pub(crate) fn channel_sum(x: &[f32], g: &NormGeom) -> Vec<f32> {
 pub(crate) fn moments(x: &[f32], g: &NormGeom) -> Vec<f32> {
     let n = g.count() as f64;
     let mean: Vec<f32> = sums(x, g).iter().map(|s| (s / n) as f32).collect();
-    let var = channel_sums(x, x, g, |c, a, _| {
-        let m = mean[c];
-        sum_pairs(a, a, |v, _| (v - m) * (v - m))
-    });
+    let var = channel_sums(x, x, g, |c, a, _| squared_deviations(a, mean[c]));
     let mut out = mean;
     out.extend(var.iter().map(|s| (s / n) as f32));
     out
@@ -99,12 +117,8 @@ pub(crate) fn normalize(
     let (mean, inv) = centre_and_scale(stats, g, epsilon);
     let mut y = pool::take(x.len());
     per_plane(&mut y, g, |c, at, plane| {
-        let (m, k, b) = (mean[c], inv[c] * gamma[c], beta[c]);
         let xs = &x[at..at + plane.len()];
-        plane
-            .iter_mut()
-            .zip(xs)
-            .for_each(|(y, x)| *y = (x - m) * k + b);
+        normalize_run(plane, xs, mean[c], inv[c] * gamma[c], beta[c]);
     });
     y
 }
@@ -118,10 +132,7 @@ pub(crate) fn param_grad(
     epsilon: f32,
 ) -> Vec<f32> {
     let (mean, inv) = centre_and_scale(stats, g, epsilon);
-    let gx = channel_sums(dy, x, g, |c, gs, xs| {
-        let (m, k) = (mean[c], inv[c]);
-        sum_pairs(gs, xs, |gv, x| gv * ((x - m) * k))
-    });
+    let gx = channel_sums(dy, x, g, |c, gs, xs| centred_dot(gs, xs, mean[c], inv[c]));
     let mut out: Vec<f32> = gx.iter().map(|&s| s as f32).collect();
     out.extend(channel_sum(dy, g));
     out
@@ -141,13 +152,37 @@ pub(crate) fn input_grad(
     let n = g.count() as f32;
     let mut dx = pool::take(x.len());
     per_plane(&mut dx, g, |c, at, plane| {
-        let (m, inv_c) = (mean[c], inv[c]);
-        let k = inv_c * gamma[c] / n;
         let (xs, gs) = (&x[at..at + plane.len()], &dy[at..at + plane.len()]);
-        for ((d, &x), &gv) in plane.iter_mut().zip(xs).zip(gs) {
-            let xhat = (x - m) * inv_c;
-            *d = (n * gv - sum_g[c] - xhat * sum_gx[c]) * k;
-        }
+        let k = inv[c] * gamma[c] / n;
+        let sums = (n, sum_g[c], sum_gx[c]);
+        input_grad_run(plane, xs, gs, mean[c], inv[c], k, sums);
     });
     dx
+}
+
+kernel! {
+    /// `y = (x - m) k + b` over one run.
+    fn normalize_run(y: &mut [f32], x: &[f32], m: f32, k: f32, b: f32) {
+        y.iter_mut().zip(x).for_each(|(y, x)| *y = (x - m) * k + b);
+    }
+}
+
+kernel! {
+    /// The input gradient over one run of channel statistics `m`, `inv`, scale `k` and sums
+    /// `(n, sum g, sum g xhat)`.
+    fn input_grad_run(
+        d: &mut [f32],
+        x: &[f32],
+        g: &[f32],
+        m: f32,
+        inv: f32,
+        k: f32,
+        sums: (f32, f32, f32),
+    ) {
+        let (n, sum_g, sum_gx) = sums;
+        for ((d, &x), &gv) in d.iter_mut().zip(x).zip(g) {
+            let xhat = (x - m) * inv;
+            *d = (n * gv - sum_g - xhat * sum_gx) * k;
+        }
+    }
 }

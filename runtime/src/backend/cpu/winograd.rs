@@ -1,0 +1,835 @@
+//! 3x3 convolutions at unit stride by Winograd's minimal filtering, F(2x2, 3x3) (Lavin and
+//! Gray, 2015): each 2x2 block of outputs takes 16 products per channel pair instead of 36.
+//!
+//! A 4x4 input tile `d`, read every 2 pixels, becomes `V = B^T d B`; a filter `w` becomes
+//! `U = G w G^T`; the outputs are `Y = A^T (U . V) A`, with `.` elementwise. Summed over input
+//! channels, `U . V` is 16 matrix products `M[xi] = U[xi] V[xi]`, one per tile element `xi`,
+//! which run on the GEMM. The backward products follow from the same algebra: with
+//! `Z = A dY A^T`, the input gradient is `B (U^T Z) B^T`, overlap-added tile by tile, and the
+//! filter gradient is `G^T (Z V^T) G`.
+//!
+//! Work splits over chunks of the batch, as in [`super::conv`]. Inside a chunk the transforms
+//! run on eight channels at a time: planes are first laid out channels-last, and the tile
+//! matrices are `[16, tiles, channels]`, which the GEMM reads through its strides.
+
+use rayon::prelude::*;
+
+use super::conv::{sgemm, with_columns};
+use super::pool;
+use crate::fused::ConvGeom;
+
+/// Tile elements: a 4x4 tile.
+const XI: usize = 16;
+
+/// Channels per transform step.
+const LANES: usize = 8;
+
+/// Columns per GEMM: tiles of several images side by side.
+const COLUMNS: usize = 512;
+
+/// Whether a convolution runs here: 3x3 at unit stride and dilation, with channels in
+/// multiples of [`LANES`] on both sides.
+pub(crate) fn fits(g: &ConvGeom) -> bool {
+    (g.kh, g.kw, g.sh, g.sw, g.dh, g.dw) == (3, 3, 1, 1, 1, 1)
+        && g.c.is_multiple_of(LANES)
+        && g.f.is_multiple_of(LANES)
+        && g.c > 0
+        && g.f > 0
+}
+
+/// How a plane splits into tiles.
+struct Tiles {
+    /// Tile rows and columns: the output in 2x2 blocks, the last ones cut by the edge.
+    th: usize,
+    tw: usize,
+    /// Width of the zero-bordered input plane the tiles read, `2 tw + 2` (its height is
+    /// `2 th + 2`).
+    wb: usize,
+    oh: usize,
+    ow: usize,
+}
+
+impl Tiles {
+    fn new(g: &ConvGeom) -> Tiles {
+        let (oh, ow) = (g.oh(), g.ow());
+        let (th, tw) = (oh.div_ceil(2), ow.div_ceil(2));
+        Tiles {
+            th,
+            tw,
+            wb: 2 * tw + 2,
+            oh,
+            ow,
+        }
+    }
+
+    /// Tiles per image.
+    fn count(&self) -> usize {
+        self.th * self.tw
+    }
+
+    /// Pixels of the bordered plane.
+    fn plane(&self) -> usize {
+        (2 * self.th + 2) * self.wb
+    }
+
+    /// Images per chunk, fixed by the geometry so that results do not depend on the thread
+    /// count.
+    fn per_chunk(&self, g: &ConvGeom) -> usize {
+        (COLUMNS / self.count().max(1)).clamp(1, g.batch.max(1))
+    }
+}
+
+/// Eight-lane arithmetic: AVX registers where the processor has them ([`Avx`]), arrays
+/// elsewhere ([`Plain`]). The transforms are written once over this trait, inlined into an
+/// entry compiled for AVX2 (see [`dispatch`]).
+trait Lanes: Copy {
+    type V: Copy;
+    fn load(self, s: &[f32]) -> Self::V;
+    fn store(self, s: &mut [f32], v: Self::V);
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
+    fn zero(self) -> Self::V;
+    fn to_array(self, v: Self::V) -> [f32; LANES];
+}
+
+#[derive(Clone, Copy)]
+struct Plain;
+
+impl Lanes for Plain {
+    type V = [f32; LANES];
+
+    #[inline(always)]
+    fn load(self, s: &[f32]) -> Self::V {
+        s[..LANES].try_into().expect("a full set of lanes")
+    }
+
+    #[inline(always)]
+    fn store(self, s: &mut [f32], v: Self::V) {
+        s[..LANES].copy_from_slice(&v);
+    }
+
+    #[inline(always)]
+    fn add(self, mut a: Self::V, b: Self::V) -> Self::V {
+        a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+        a
+    }
+
+    #[inline(always)]
+    fn sub(self, mut a: Self::V, b: Self::V) -> Self::V {
+        a.iter_mut().zip(b).for_each(|(a, b)| *a -= b);
+        a
+    }
+
+    #[inline(always)]
+    fn zero(self) -> Self::V {
+        [0.0; LANES]
+    }
+
+    #[inline(always)]
+    fn to_array(self, v: Self::V) -> [f32; LANES] {
+        v
+    }
+}
+
+/// AVX lanes; made only by [`with_avx`], which runs once the processor is known to have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+struct Avx(());
+
+#[cfg(target_arch = "x86_64")]
+impl Lanes for Avx {
+    type V = std::arch::x86_64::__m256;
+
+    #[inline(always)]
+    fn load(self, s: &[f32]) -> Self::V {
+        let s = &s[..LANES];
+        // SAFETY: `Avx` exists only where AVX is present; `s` holds eight values.
+        unsafe { std::arch::x86_64::_mm256_loadu_ps(s.as_ptr()) }
+    }
+
+    #[inline(always)]
+    fn store(self, s: &mut [f32], v: Self::V) {
+        let s = &mut s[..LANES];
+        // SAFETY: as in `load`.
+        unsafe { std::arch::x86_64::_mm256_storeu_ps(s.as_mut_ptr(), v) }
+    }
+
+    #[inline(always)]
+    fn add(self, a: Self::V, b: Self::V) -> Self::V {
+        // SAFETY: `Avx` exists only where AVX is present.
+        unsafe { std::arch::x86_64::_mm256_add_ps(a, b) }
+    }
+
+    #[inline(always)]
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V {
+        // SAFETY: as in `add`.
+        unsafe { std::arch::x86_64::_mm256_sub_ps(a, b) }
+    }
+
+    #[inline(always)]
+    fn zero(self) -> Self::V {
+        // SAFETY: as in `add`.
+        unsafe { std::arch::x86_64::_mm256_setzero_ps() }
+    }
+
+    #[inline(always)]
+    fn to_array(self, v: Self::V) -> [f32; LANES] {
+        let mut out = [0.0; LANES];
+        self.store(&mut out, v);
+        out
+    }
+}
+
+/// A lanes-generic kernel with its arguments.
+trait Kernel {
+    fn run<L: Lanes>(self, l: L);
+}
+
+/// Runs `k` with AVX lanes where the processor has AVX2 and FMA, with plain arrays elsewhere.
+/// Kernels and everything they call are `#[inline(always)]`, so that they compile inside
+/// [`with_avx`], which is compiled for AVX2.
+fn dispatch(k: impl Kernel) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2_fma() {
+        // SAFETY: the processor has AVX2 and FMA.
+        return unsafe { with_avx(k) };
+    }
+    k.run(Plain)
+}
+
+/// Whether the processor has AVX2 and FMA.
+fn avx2_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("fma");
+    #[allow(unreachable_code)]
+    false
+}
+
+/// # Safety
+/// The processor must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn with_avx(k: impl Kernel) {
+    k.run(Avx(()))
+}
+
+/// Defines a [`Kernel`] struct `$name` over the arguments of the lanes-generic `$f`, and a
+/// function `$call` running it through [`dispatch`].
+macro_rules! lanes_kernel {
+    ($(#[$attr:meta])* fn $call:ident => $name:ident($($arg:ident: $ty:ty),* $(,)?) = $f:ident) => {
+        struct $name<'a> {
+            $($arg: $ty,)*
+            _life: std::marker::PhantomData<&'a ()>,
+        }
+
+        impl Kernel for $name<'_> {
+            #[inline(always)]
+            fn run<L: Lanes>(self, l: L) {
+                $f(l, $(self.$arg),*)
+            }
+        }
+
+        $(#[$attr])*
+        fn $call<'a>($($arg: $ty),*) {
+            dispatch($name { $($arg,)* _life: std::marker::PhantomData })
+        }
+    };
+}
+
+/// `B^T d` along one axis.
+#[inline(always)]
+fn bt<L: Lanes>(l: L, d: [L::V; 4]) -> [L::V; 4] {
+    [
+        l.sub(d[0], d[2]),
+        l.add(d[1], d[2]),
+        l.sub(d[2], d[1]),
+        l.sub(d[1], d[3]),
+    ]
+}
+
+/// `B v` along one axis, the adjoint of [`bt`].
+#[inline(always)]
+fn b<L: Lanes>(l: L, v: [L::V; 4]) -> [L::V; 4] {
+    [
+        v[0],
+        l.add(l.sub(v[1], v[2]), v[3]),
+        l.sub(l.add(v[1], v[2]), v[0]),
+        l.sub(l.zero(), v[3]),
+    ]
+}
+
+/// `A^T m` along one axis.
+#[inline(always)]
+fn at<L: Lanes>(l: L, m: [L::V; 4]) -> [L::V; 2] {
+    [
+        l.add(l.add(m[0], m[1]), m[2]),
+        l.sub(l.sub(m[1], m[2]), m[3]),
+    ]
+}
+
+/// `A y` along one axis, the adjoint of [`at`].
+#[inline(always)]
+fn a<L: Lanes>(l: L, y: [L::V; 2]) -> [L::V; 4] {
+    [
+        y[0],
+        l.add(y[0], y[1]),
+        l.sub(y[0], y[1]),
+        l.sub(l.zero(), y[1]),
+    ]
+}
+
+/// The 4x4 lanes at `src[at + i * row + j * col..]`. (No closures here or below: a closure
+/// compiles outside the AVX2 entry, and the intrinsics it calls would not inline.)
+#[inline(always)]
+fn tile4<L: Lanes>(l: L, src: &[f32], at: usize, row: usize, col: usize) -> [[L::V; 4]; 4] {
+    let mut d = [[l.zero(); 4]; 4];
+    for (i, d) in d.iter_mut().enumerate() {
+        for (j, d) in d.iter_mut().enumerate() {
+            *d = l.load(&src[at + i * row + j * col..]);
+        }
+    }
+    d
+}
+
+/// Applies the 4-point transform `f` along the rows of `d`, then along its columns; the
+/// result is indexed `[column][row]`.
+#[inline(always)]
+fn both_axes<L: Lanes, F>(l: L, d: [[L::V; 4]; 4], f: F) -> [[L::V; 4]; 4]
+where
+    F: Fn(L, [L::V; 4]) -> [L::V; 4],
+{
+    let rows = [f(l, d[0]), f(l, d[1]), f(l, d[2]), f(l, d[3])];
+    let mut out = [[l.zero(); 4]; 4];
+    for (j, out) in out.iter_mut().enumerate() {
+        *out = f(l, [rows[0][j], rows[1][j], rows[2][j], rows[3][j]]);
+    }
+    out
+}
+
+/// `[a, (a + b + c) / 2, (a - b + c) / 2, c]`: one axis of `G w G^T`.
+fn g_rows(w: [f32; 3]) -> [f32; 4] {
+    [
+        w[0],
+        0.5 * (w[0] + w[1] + w[2]),
+        0.5 * (w[0] - w[1] + w[2]),
+        w[2],
+    ]
+}
+
+/// One axis of `G^T u G`, the adjoint of [`g_rows`].
+fn gt_rows(u: [f32; 4]) -> [f32; 3] {
+    [
+        u[0] + 0.5 * (u[1] + u[2]),
+        0.5 * (u[1] - u[2]),
+        0.5 * (u[1] + u[2]) + u[3],
+    ]
+}
+
+/// The filters `[F, C, 3, 3]` as `U = G w G^T`, laid out `[16, F, C]`.
+fn filters(w: &[f32], g: &ConvGeom) -> Vec<f32> {
+    let fc = g.f * g.c;
+    let mut u = vec![0.0; XI * fc];
+    for (at, k) in w.chunks_exact(9).enumerate() {
+        let rows = [0, 1, 2].map(|i| g_rows([k[3 * i], k[3 * i + 1], k[3 * i + 2]]));
+        for j in 0..4 {
+            let col = g_rows([rows[0][j], rows[1][j], rows[2][j]]);
+            for (i, v) in col.iter().enumerate() {
+                u[(i * 4 + j) * fc + at] = *v;
+            }
+        }
+    }
+    u
+}
+
+/// The filter gradient `[F, C, 3, 3]` from `dU` laid out `[16, F, C]`.
+fn filter_grad_from(du: &[f32], g: &ConvGeom) -> Vec<f32> {
+    let fc = g.f * g.c;
+    let mut dw = pool::take(fc * 9);
+    for (at, k) in dw.chunks_exact_mut(9).enumerate() {
+        let cols = [0, 1, 2, 3].map(|j| gt_rows([0, 1, 2, 3].map(|i| du[(i * 4 + j) * fc + at])));
+        for i in 0..3 {
+            let row = gt_rows([cols[0][i], cols[1][i], cols[2][i], cols[3][i]]);
+            k[3 * i..3 * i + 3].copy_from_slice(&row);
+        }
+    }
+    dw
+}
+
+lanes_kernel! {
+    /// `V = B^T d B` for every tile of one image `x` `[C, H, W]`: tile `t`'s element `xi`
+    /// lands at `v[(xi * ld + t) * C..][..C]`. `plane` is scratch for the image bordered and
+    /// laid out channels-last.
+    fn input_tiles => InputTiles(
+        x: &'a [f32],
+        g: &'a ConvGeom,
+        t: &'a Tiles,
+        plane: &'a mut [f32],
+        v: &'a mut [f32],
+        ld: usize,
+    ) = input_tiles_with
+}
+
+#[inline(always)]
+fn input_tiles_with<L: Lanes>(
+    l: L,
+    x: &[f32],
+    g: &ConvGeom,
+    t: &Tiles,
+    plane: &mut [f32],
+    v: &mut [f32],
+    ld: usize,
+) {
+    let c = g.c;
+    let plane = &mut plane[..t.plane() * c];
+    plane.fill(0.0);
+    for iy in 0..g.h {
+        let at = ((iy + g.ph.0) * t.wb + g.pw.0) * c;
+        to_channels_last(x, g.h * g.w, iy * g.w, g.w, &mut plane[at..], c);
+    }
+    for ty in 0..t.th {
+        for tx in 0..t.tw {
+            let tile = ty * t.tw + tx;
+            for cb in (0..c).step_by(LANES) {
+                let d = tile4(l, plane, (2 * ty * t.wb + 2 * tx) * c + cb, t.wb * c, c);
+                // V = B^T d B, indexed [j][i].
+                let d = both_axes(l, d, bt);
+                for (j, col) in d.iter().enumerate() {
+                    for (i, lanes) in col.iter().enumerate() {
+                        l.store(&mut v[((i * 4 + j) * ld + tile) * c + cb..], *lanes);
+                    }
+                }
+            }
+        }
+    }
+}
+
+lanes_kernel! {
+    /// `Y = A^T M A` plus `bias` for every tile of one image's output `y` `[F, OH, OW]`:
+    /// tile `t`'s element `xi` is read at `m[(xi * ld + t) * F..][..F]`.
+    fn output_tiles => OutputTiles(
+        m: &'a [f32],
+        ld: usize,
+        g: &'a ConvGeom,
+        t: &'a Tiles,
+        bias: Option<&'a [f32]>,
+        y: &'a mut [f32],
+    ) = output_tiles_with
+}
+
+#[inline(always)]
+fn output_tiles_with<L: Lanes>(
+    l: L,
+    m: &[f32],
+    ld: usize,
+    g: &ConvGeom,
+    t: &Tiles,
+    bias: Option<&[f32]>,
+    y: &mut [f32],
+) {
+    let (f, p) = (g.f, t.oh * t.ow);
+    for ty in 0..t.th {
+        for tx in 0..t.tw {
+            let tile = ty * t.tw + tx;
+            for fb in (0..f).step_by(LANES) {
+                let d = tile4(l, m, tile * f + fb, 4 * ld * f, ld * f);
+                // Y = A^T M A: rows, then columns, indexed [c][r].
+                let rows = [at(l, d[0]), at(l, d[1]), at(l, d[2]), at(l, d[3])];
+                let cols = [
+                    at(l, [rows[0][0], rows[1][0], rows[2][0], rows[3][0]]),
+                    at(l, [rows[0][1], rows[1][1], rows[2][1], rows[3][1]]),
+                ];
+                let bias = match bias {
+                    Some(b) => l.load(&b[fb..]),
+                    None => l.zero(),
+                };
+                for (c, col) in cols.iter().enumerate() {
+                    for (r, lanes) in col.iter().enumerate() {
+                        let (oy, ox) = (2 * ty + r, 2 * tx + c);
+                        if oy < t.oh && ox < t.ow {
+                            let at = fb * p + oy * t.ow + ox;
+                            let values = l.to_array(l.add(*lanes, bias));
+                            for (k, v) in values.iter().enumerate() {
+                                y[at + k * p] = *v;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+lanes_kernel! {
+    /// `Z = A dY A^T` for every tile of one image's output gradient `dy` `[F, OH, OW]` (zero
+    /// past its edges): tile `t`'s element `xi` lands at `z[(xi * ld + t) * F..][..F]`.
+    /// `plane` is scratch for the gradient laid out channels-last.
+    fn gradient_tiles => GradientTiles(
+        dy: &'a [f32],
+        g: &'a ConvGeom,
+        t: &'a Tiles,
+        plane: &'a mut [f32],
+        z: &'a mut [f32],
+        ld: usize,
+    ) = gradient_tiles_with
+}
+
+#[inline(always)]
+fn gradient_tiles_with<L: Lanes>(
+    l: L,
+    dy: &[f32],
+    g: &ConvGeom,
+    t: &Tiles,
+    plane: &mut [f32],
+    z: &mut [f32],
+    ld: usize,
+) {
+    let f = g.f;
+    let width = 2 * t.tw;
+    let plane = &mut plane[..2 * t.th * width * f];
+    plane.fill(0.0);
+    for oy in 0..t.oh {
+        let at = oy * width * f;
+        to_channels_last(dy, t.oh * t.ow, oy * t.ow, t.ow, &mut plane[at..], f);
+    }
+    for ty in 0..t.th {
+        for tx in 0..t.tw {
+            let tile = ty * t.tw + tx;
+            for fb in (0..f).step_by(LANES) {
+                let at = (2 * ty * width + 2 * tx) * f + fb;
+                let (row, col) = (width * f, f);
+                let d0 = [l.load(&plane[at..]), l.load(&plane[at + col..])];
+                let d1 = [l.load(&plane[at + row..]), l.load(&plane[at + row + col..])];
+                let rows = [a(l, d0), a(l, d1)];
+                for j in 0..4 {
+                    let col = a(l, [rows[0][j], rows[1][j]]);
+                    for (i, lanes) in col.iter().enumerate() {
+                        l.store(&mut z[((i * 4 + j) * ld + tile) * f + fb..], *lanes);
+                    }
+                }
+            }
+        }
+    }
+}
+
+lanes_kernel! {
+    /// Overlap-adds `B dV B^T` of every tile into one image's input gradient `dx`
+    /// `[C, H, W]`: tile `t`'s element `xi` is read at `dv[(xi * ld + t) * C..][..C]`.
+    /// `plane` is scratch for the bordered gradient laid out channels-last.
+    fn input_grad_tiles => InputGradTiles(
+        dv: &'a [f32],
+        ld: usize,
+        g: &'a ConvGeom,
+        t: &'a Tiles,
+        plane: &'a mut [f32],
+        dx: &'a mut [f32],
+    ) = input_grad_tiles_with
+}
+
+#[inline(always)]
+fn input_grad_tiles_with<L: Lanes>(
+    l: L,
+    dv: &[f32],
+    ld: usize,
+    g: &ConvGeom,
+    t: &Tiles,
+    plane: &mut [f32],
+    dx: &mut [f32],
+) {
+    let c = g.c;
+    let plane = &mut plane[..t.plane() * c];
+    plane.fill(0.0);
+    for ty in 0..t.th {
+        for tx in 0..t.tw {
+            let tile = ty * t.tw + tx;
+            for cb in (0..c).step_by(LANES) {
+                let d = tile4(l, dv, tile * c + cb, 4 * ld * c, ld * c);
+                // B dV B^T, indexed [j][i].
+                let d = both_axes(l, d, b);
+                for (j, col) in d.iter().enumerate() {
+                    for (i, lanes) in col.iter().enumerate() {
+                        let at = ((2 * ty + i) * t.wb + 2 * tx + j) * c + cb;
+                        let sum = l.add(l.load(&plane[at..]), *lanes);
+                        l.store(&mut plane[at..], sum);
+                    }
+                }
+            }
+        }
+    }
+    for iy in 0..g.h {
+        let at = ((iy + g.ph.0) * t.wb + g.pw.0) * c;
+        from_channels_last(&plane[at..], c, dx, g.h * g.w, iy * g.w, g.w);
+    }
+}
+
+/// Copies pixels `at..at + len` of every plane of `src` (planes `plane` apart) into `dst`,
+/// channels-last: pixel `p`'s channel `c` lands at `dst[p * channels + c]`. Eight channels at a
+/// time, so that writes go whole lanes.
+#[inline(always)]
+fn to_channels_last(
+    src: &[f32],
+    plane: usize,
+    at: usize,
+    len: usize,
+    dst: &mut [f32],
+    channels: usize,
+) {
+    for cb in (0..channels).step_by(LANES) {
+        let rows: [&[f32]; LANES] = std::array::from_fn(|l| &src[(cb + l) * plane + at..][..len]);
+        for p in 0..len {
+            for (l, row) in rows.iter().enumerate() {
+                dst[p * channels + cb + l] = row[p];
+            }
+        }
+    }
+}
+
+/// The inverse of [`to_channels_last`].
+#[inline(always)]
+fn from_channels_last(
+    src: &[f32],
+    channels: usize,
+    dst: &mut [f32],
+    plane: usize,
+    at: usize,
+    len: usize,
+) {
+    for cb in (0..channels).step_by(LANES) {
+        for p in 0..len {
+            for (l, v) in src[p * channels + cb..][..LANES].iter().enumerate() {
+                dst[(cb + l) * plane + at + p] = *v;
+            }
+        }
+    }
+}
+
+/// Splits `buf` into two tile matrices of a chunk and the plane scratch after them.
+fn split(buf: &mut [f32], first: usize, second: usize) -> (&mut [f32], &mut [f32], &mut [f32]) {
+    let (a, rest) = buf.split_at_mut(first);
+    let (b, scratch) = rest.split_at_mut(second);
+    (a, b, scratch)
+}
+
+/// Scratch for one plane laid out channels-last.
+fn plane_scratch(g: &ConvGeom, t: &Tiles) -> usize {
+    t.plane() * g.c.max(g.f)
+}
+
+pub(crate) fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvGeom) -> Vec<f32> {
+    let t = Tiles::new(g);
+    let u = filters(w, g);
+    let (img, out_img) = (g.c * g.h * g.w, g.f * t.oh * t.ow);
+    let n = t.per_chunk(g);
+    let mut out = pool::take(g.batch * out_img);
+    out.par_chunks_mut(out_img * n)
+        .zip(x.par_chunks(img * n))
+        .for_each(|(o, xs)| {
+            let ld = xs.len() / img * t.count();
+            let (vc, mc) = (XI * ld * g.c, XI * ld * g.f);
+            with_columns(vc + mc + plane_scratch(g, &t), |buf| {
+                let (v, m, plane) = split(buf, vc, mc);
+                for (k, image) in xs.chunks(img).enumerate() {
+                    input_tiles(image, g, &t, plane, &mut v[k * t.count() * g.c..], ld);
+                }
+                for xi in 0..XI {
+                    // M[xi] [F, n T] = U[xi] [F, C] V[xi] [C, n T], both tile matrices
+                    // stored tile-major.
+                    sgemm(
+                        (g.f, ld, g.c),
+                        &mut m[xi * ld * g.f..][..ld * g.f],
+                        (1, g.f as isize),
+                        false,
+                        &u[xi * g.f * g.c..][..g.f * g.c],
+                        (g.c as isize, 1),
+                        &v[xi * ld * g.c..][..ld * g.c],
+                        (1, g.c as isize),
+                    );
+                }
+                for (k, y) in o.chunks_mut(out_img).enumerate() {
+                    output_tiles(&m[k * t.count() * g.f..], ld, g, &t, bias, y);
+                }
+            })
+        });
+    out
+}
+
+pub(crate) fn input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
+    let t = Tiles::new(g);
+    let u = filters(w, g);
+    let (img, out_img) = (g.c * g.h * g.w, g.f * t.oh * t.ow);
+    let n = t.per_chunk(g);
+    let mut dx = pool::take(g.batch * img);
+    dx.par_chunks_mut(img * n)
+        .zip(dy.par_chunks(out_img * n))
+        .for_each(|(d, gs)| {
+            let ld = d.len() / img * t.count();
+            let (zc, vc) = (XI * ld * g.f, XI * ld * g.c);
+            with_columns(zc + vc + plane_scratch(g, &t), |buf| {
+                let (z, dv, plane) = split(buf, zc, vc);
+                for (k, dyk) in gs.chunks(out_img).enumerate() {
+                    gradient_tiles(dyk, g, &t, plane, &mut z[k * t.count() * g.f..], ld);
+                }
+                for xi in 0..XI {
+                    // dV[xi] [C, n T] = U[xi]^T [C, F] Z[xi] [F, n T].
+                    sgemm(
+                        (g.c, ld, g.f),
+                        &mut dv[xi * ld * g.c..][..ld * g.c],
+                        (1, g.c as isize),
+                        false,
+                        &u[xi * g.f * g.c..][..g.f * g.c],
+                        (1, g.c as isize),
+                        &z[xi * ld * g.f..][..ld * g.f],
+                        (1, g.f as isize),
+                    );
+                }
+                for (k, dxk) in d.chunks_mut(img).enumerate() {
+                    input_grad_tiles(&dv[k * t.count() * g.c..], ld, g, &t, plane, dxk);
+                }
+            })
+        });
+    dx
+}
+
+pub(crate) fn filter_grad(x: &[f32], dy: &[f32], g: &ConvGeom) -> Vec<f32> {
+    let t = Tiles::new(g);
+    let (img, out_img) = (g.c * g.h * g.w, g.f * t.oh * t.ow);
+    let n = t.per_chunk(g);
+    let fc = g.f * g.c;
+    // One partial dU per chunk, added in order: reproducible whatever the scheduling.
+    let partials: Vec<Vec<f32>> = x
+        .par_chunks(img * n)
+        .zip(dy.par_chunks(out_img * n))
+        .map(|(xs, gs)| {
+            let ld = xs.len() / img * t.count();
+            let (vc, zc) = (XI * ld * g.c, XI * ld * g.f);
+            let mut du = vec![0.0; XI * fc];
+            with_columns(vc + zc + plane_scratch(g, &t), |buf| {
+                let (v, z, plane) = split(buf, vc, zc);
+                for (k, image) in xs.chunks(img).enumerate() {
+                    input_tiles(image, g, &t, plane, &mut v[k * t.count() * g.c..], ld);
+                }
+                for (k, dyk) in gs.chunks(out_img).enumerate() {
+                    gradient_tiles(dyk, g, &t, plane, &mut z[k * t.count() * g.f..], ld);
+                }
+                for xi in 0..XI {
+                    // dU[xi] [F, C] = Z[xi] [F, n T] V[xi]^T [n T, C].
+                    sgemm(
+                        (g.f, g.c, ld),
+                        &mut du[xi * fc..][..fc],
+                        (g.c as isize, 1),
+                        false,
+                        &z[xi * ld * g.f..][..ld * g.f],
+                        (1, g.f as isize),
+                        &v[xi * ld * g.c..][..ld * g.c],
+                        (g.c as isize, 1),
+                    );
+                }
+            });
+            du
+        })
+        .collect();
+    let mut total = vec![0.0; XI * fc];
+    for part in partials {
+        total.iter_mut().zip(&part).for_each(|(t, p)| *t += p);
+    }
+    filter_grad_from(&total, g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every transform gives the same bits on plain and AVX lanes.
+    #[test]
+    fn plain_and_avx_lanes_agree() {
+        let g = ConvGeom {
+            batch: 1,
+            c: 16,
+            h: 7,
+            w: 6,
+            f: 8,
+            kh: 3,
+            kw: 3,
+            sh: 1,
+            sw: 1,
+            ph: (1, 0),
+            pw: (1, 1),
+            dh: 1,
+            dw: 1,
+        };
+        let t = Tiles::new(&g);
+        let ld = t.count();
+        let mut rng = crate::rng::Rng::new(3);
+        let mut random = |n: usize| (0..n).map(|_| rng.normal()).collect::<Vec<f32>>();
+        let (x, dy) = (random(g.c * g.h * g.w), random(g.f * t.oh * t.ow));
+        let (m, dv, bias) = (random(XI * ld * g.f), random(XI * ld * g.c), random(g.f));
+        let mut results: Vec<Vec<Vec<f32>>> = vec![];
+        for avx in [false, true].into_iter().filter(|&a| !a || avx2_fma()) {
+            let mut plane = vec![0.0; plane_scratch(&g, &t)];
+            let mut out = vec![
+                vec![0.0; XI * ld * g.c],
+                vec![0.0; g.f * t.oh * t.ow],
+                vec![0.0; XI * ld * g.f],
+                vec![0.0; g.c * g.h * g.w],
+            ];
+            let [v, y, z, dx] = &mut out[..] else {
+                unreachable!()
+            };
+            macro_rules! go {
+                ($k:expr) => {
+                    if avx {
+                        #[cfg(target_arch = "x86_64")]
+                        // SAFETY: `avx2_fma` checked the processor.
+                        unsafe {
+                            with_avx($k)
+                        }
+                    } else {
+                        $k.run(Plain)
+                    }
+                };
+            }
+            let pd = std::marker::PhantomData;
+            go!(InputTiles {
+                x: &x,
+                g: &g,
+                t: &t,
+                plane: &mut plane,
+                v,
+                ld,
+                _life: pd
+            });
+            go!(OutputTiles {
+                m: &m,
+                ld,
+                g: &g,
+                t: &t,
+                bias: Some(&bias),
+                y,
+                _life: pd
+            });
+            go!(GradientTiles {
+                dy: &dy,
+                g: &g,
+                t: &t,
+                plane: &mut plane,
+                z,
+                ld,
+                _life: pd
+            });
+            go!(InputGradTiles {
+                dv: &dv,
+                ld,
+                g: &g,
+                t: &t,
+                plane: &mut plane,
+                dx,
+                _life: pd
+            });
+            results.push(out);
+        }
+        for pair in results.windows(2) {
+            assert_eq!(pair[0], pair[1]);
+        }
+        assert!(results[0].iter().all(|r| r.iter().any(|&v| v != 0.0)));
+    }
+}
