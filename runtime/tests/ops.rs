@@ -1,7 +1,7 @@
 //! Gradient checks for luminet's primitive-level ops and views, each also run through
 //! luminal's primitive interpreter and luminet's CPU pipeline and compared.
 
-use luminet_runtime::check::{check_op, random, uniform, Tolerance};
+use luminet_runtime::check::{check_op, check_paths, random, uniform, Tolerance};
 
 fn ok(r: Result<(), String>) {
     if let Err(e) = r {
@@ -108,6 +108,23 @@ fn matmul_and_its_transposes() {
             s.matmul(h, x[2])
         },
     ));
+}
+
+/// A product copied out transposed, as a dense layer's weight gradient `x^T g` is laid out
+/// for the optimizer: the GEMM writes the transposed layout itself. Small, and large enough
+/// that the product splits across threads.
+#[test]
+fn products_copied_out_transposed() {
+    for (i, (batch, m, n)) in [(6, 4, 5), (64, 200, 96)].into_iter().enumerate() {
+        let seed = 70 + 2 * i as u64;
+        let inputs = [random(&[batch, m], seed), random(&[batch, n], seed + 1)];
+        ok(check_paths(&inputs, |s, x| {
+            let gt = s.transpose(x[0]);
+            let p = s.matmul(gt, x[1]);
+            let pt = s.transpose(p);
+            s.contiguous(pt)
+        }));
+    }
 }
 
 #[test]

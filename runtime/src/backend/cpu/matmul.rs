@@ -7,9 +7,10 @@
 //! `K`, real in both is a batch axis. The largest `M` and `N` axes go to `gemm` with the views'
 //! own strides (so transposes cost nothing); any other axis is looped over.
 
-use luminal::op::{InputTensor, Mul, Operator, SumReduce};
+use luminal::op::{Contiguous, InputTensor, Mul, Operator, SumReduce};
 use luminal::prelude::{move_outgoing_edge, move_references};
-use luminal::prelude::{petgraph::Direction, Graph, ShapeTracker, Tensor, ToIdsMut};
+use luminal::prelude::{petgraph::visit::EdgeRef, petgraph::Direction};
+use luminal::prelude::{Graph, NodeIndex, ShapeTracker, Tensor, ToIdsMut};
 
 use super::elementwise::data;
 use super::view::Strided;
@@ -30,6 +31,10 @@ pub struct Gemm {
     pub k_axis: usize,
     /// Threads `gemm` may use.
     pub threads: usize,
+    /// The order in which the output's axes (the product's, less `K`) are laid out,
+    /// outermost first: row-major when `None`; otherwise the permutation a transposed
+    /// consumer would copy it into (see [`MatMulPass`]).
+    pub layout: Option<Vec<usize>>,
 }
 
 impl Operator for Gemm {
@@ -39,13 +44,17 @@ impl Operator for Gemm {
 
         // Output strides: the product's shape without the K axis, row-major.
         let shape: Vec<usize> = va.axes.iter().map(|x| x.len).collect();
+        // The product's axes other than K, and the order they are written in.
+        let out_axes: Vec<usize> = (0..shape.len()).filter(|&i| i != self.k_axis).collect();
+        let order: Vec<usize> = match &self.layout {
+            Some(order) => order.iter().map(|&o| out_axes[o]).collect(),
+            None => out_axes,
+        };
         let mut out_stride = vec![0isize; shape.len()];
         let mut acc = 1isize;
-        for i in (0..shape.len()).rev() {
-            if i != self.k_axis {
-                out_stride[i] = acc;
-                acc *= shape[i] as isize;
-            }
+        for &i in order.iter().rev() {
+            out_stride[i] = acc;
+            acc *= shape[i] as isize;
         }
         let dims: Vec<Dim> = (0..shape.len())
             .map(|i| Dim {
@@ -186,6 +195,7 @@ pub struct MatMulPass {
 impl luminal::prelude::Compiler for MatMulPass {
     fn compile<T: ToIdsMut>(&self, graph: &mut Graph, mut remap: T) {
         let nodes: Vec<_> = graph.graph.node_indices().collect();
+        let mut gemms = vec![];
         for reduce in nodes {
             let Some(k_axis) = graph
                 .graph
@@ -221,6 +231,7 @@ impl luminal::prelude::Compiler for MatMulPass {
                 .add_op(Gemm {
                     k_axis,
                     threads: self.threads,
+                    layout: None,
                 })
                 .input(operands[0].0, operands[0].1, a)
                 .input(operands[1].0, operands[1].1, b)
@@ -235,8 +246,55 @@ impl luminal::prelude::Compiler for MatMulPass {
             );
             graph.graph.remove_node(reduce);
             graph.graph.remove_node(mul);
+            gemms.push(gemm);
+        }
+        for gemm in gemms {
+            fold_transpose(graph, &mut remap, gemm);
         }
     }
+}
+
+/// When a product's only reader copies it transposed (`Contiguous` through a permuted view,
+/// e.g. a weight gradient `x^T g` computed as `(g^T x)^T` and laid out for the optimizer), the
+/// GEMM writes that layout directly and the copy goes.
+fn fold_transpose<T: ToIdsMut>(graph: &mut Graph, remap: &mut T, gemm: NodeIndex) {
+    let mut readers = graph
+        .graph
+        .edges_directed(gemm, Direction::Outgoing)
+        .filter(|e| !e.weight().is_schedule());
+    let (Some(edge), None) = (readers.next(), readers.next()) else {
+        return;
+    };
+    let (copy, view) = (edge.target(), edge.weight().as_data().map(|(_, _, v)| v));
+    let Some(view) = view else { return };
+    let is_copy = graph
+        .graph
+        .node_weight(copy)
+        .is_some_and(|op| op.as_any().is::<Contiguous>());
+    let permuted = !view.is_padded()
+        && !view.is_sliced()
+        && view.fake.iter().all(|f| !f)
+        && view.indexes.iter().enumerate().any(|(a, &i)| a != i);
+    if !is_copy || !permuted || graph.no_delete.contains(&gemm) {
+        return;
+    }
+    let order = view.indexes.to_vec();
+    if let Some(g) = graph
+        .graph
+        .node_weight_mut(gemm)
+        .and_then(|op| op.as_any_mut().downcast_mut::<Gemm>())
+    {
+        g.layout = Some(order);
+    }
+    move_outgoing_edge(copy, gemm, &mut graph.graph);
+    move_references(
+        remap,
+        &mut graph.no_delete,
+        &mut graph.to_retrieve,
+        copy,
+        gemm,
+    );
+    graph.graph.remove_node(copy);
 }
 
 /// Whether `sum_k(a * b)` is a (batched) matrix product: dense views, `K` real in both, and at
