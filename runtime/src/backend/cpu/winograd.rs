@@ -90,6 +90,8 @@ trait Lanes: Copy {
     fn sub(self, a: Self::V, b: Self::V) -> Self::V;
     fn zero(self) -> Self::V;
     fn to_array(self, v: Self::V) -> [f32; LANES];
+    /// Eight rows of eight lanes transposed: lane `k` of row `r` becomes lane `r` of row `k`.
+    fn transpose8(self, rows: [Self::V; LANES]) -> [Self::V; LANES];
 }
 
 #[derive(Clone, Copy)]
@@ -128,6 +130,17 @@ impl Lanes for Plain {
     #[inline(always)]
     fn to_array(self, v: Self::V) -> [f32; LANES] {
         v
+    }
+
+    #[inline(always)]
+    fn transpose8(self, rows: [Self::V; LANES]) -> [Self::V; LANES] {
+        let mut out = [[0.0; LANES]; LANES];
+        for (r, row) in rows.iter().enumerate() {
+            for (k, v) in row.iter().enumerate() {
+                out[k][r] = *v;
+            }
+        }
+        out
     }
 }
 
@@ -177,6 +190,47 @@ impl Lanes for Avx {
         let mut out = [0.0; LANES];
         self.store(&mut out, v);
         out
+    }
+
+    #[inline(always)]
+    fn transpose8(self, r: [Self::V; LANES]) -> [Self::V; LANES] {
+        use std::arch::x86_64::*;
+        // SAFETY: `Avx` exists only where AVX is present.
+        unsafe {
+            // Pairs of rows interleaved, then pairs of pairs, then the two 128-bit halves.
+            let lo = |a, b| _mm256_unpacklo_ps(a, b);
+            let hi = |a, b| _mm256_unpackhi_ps(a, b);
+            let t = [
+                lo(r[0], r[1]),
+                hi(r[0], r[1]),
+                lo(r[2], r[3]),
+                hi(r[2], r[3]),
+                lo(r[4], r[5]),
+                hi(r[4], r[5]),
+                lo(r[6], r[7]),
+                hi(r[6], r[7]),
+            ];
+            let u = [
+                _mm256_shuffle_ps::<0x44>(t[0], t[2]),
+                _mm256_shuffle_ps::<0xEE>(t[0], t[2]),
+                _mm256_shuffle_ps::<0x44>(t[1], t[3]),
+                _mm256_shuffle_ps::<0xEE>(t[1], t[3]),
+                _mm256_shuffle_ps::<0x44>(t[4], t[6]),
+                _mm256_shuffle_ps::<0xEE>(t[4], t[6]),
+                _mm256_shuffle_ps::<0x44>(t[5], t[7]),
+                _mm256_shuffle_ps::<0xEE>(t[5], t[7]),
+            ];
+            [
+                _mm256_permute2f128_ps::<0x20>(u[0], u[4]),
+                _mm256_permute2f128_ps::<0x20>(u[1], u[5]),
+                _mm256_permute2f128_ps::<0x20>(u[2], u[6]),
+                _mm256_permute2f128_ps::<0x20>(u[3], u[7]),
+                _mm256_permute2f128_ps::<0x31>(u[0], u[4]),
+                _mm256_permute2f128_ps::<0x31>(u[1], u[5]),
+                _mm256_permute2f128_ps::<0x31>(u[2], u[6]),
+                _mm256_permute2f128_ps::<0x31>(u[3], u[7]),
+            ]
+        }
     }
 }
 
@@ -381,11 +435,12 @@ fn input_tiles_with<L: Lanes>(
     ld: usize,
 ) {
     let c = g.c;
-    let plane = &mut plane[..t.plane() * c];
+    let (plane, compact) = plane.split_at_mut(t.plane() * c);
+    to_channels_last(l, x, c, compact);
     plane.fill(0.0);
-    for iy in 0..g.h {
+    for (iy, row) in compact.chunks_exact(g.w * c).take(g.h).enumerate() {
         let at = ((iy + g.ph.0) * t.wb + g.pw.0) * c;
-        to_channels_last(x, g.h * g.w, iy * g.w, g.w, &mut plane[at..], c);
+        plane[at..at + row.len()].copy_from_slice(row);
     }
     for ty in 0..t.th {
         for tx in 0..t.tw {
@@ -406,13 +461,15 @@ fn input_tiles_with<L: Lanes>(
 
 lanes_kernel! {
     /// `Y = A^T M A` plus `bias` for every tile of one image's output `y` `[F, OH, OW]`:
-    /// tile `t`'s element `xi` is read at `m[(xi * ld + t) * F..][..F]`.
+    /// tile `t`'s element `xi` is read at `m[(xi * ld + t) * F..][..F]`. `compact` is
+    /// scratch for the output laid out channels-last.
     fn output_tiles => OutputTiles(
         m: &'a [f32],
         ld: usize,
         g: &'a ConvGeom,
         t: &'a Tiles,
         bias: Option<&'a [f32]>,
+        compact: &'a mut [f32],
         y: &'a mut [f32],
     ) = output_tiles_with
 }
@@ -425,9 +482,10 @@ fn output_tiles_with<L: Lanes>(
     g: &ConvGeom,
     t: &Tiles,
     bias: Option<&[f32]>,
+    compact: &mut [f32],
     y: &mut [f32],
 ) {
-    let (f, p) = (g.f, t.oh * t.ow);
+    let f = g.f;
     for ty in 0..t.th {
         for tx in 0..t.tw {
             let tile = ty * t.tw + tx;
@@ -447,17 +505,15 @@ fn output_tiles_with<L: Lanes>(
                     for (r, lanes) in col.iter().enumerate() {
                         let (oy, ox) = (2 * ty + r, 2 * tx + c);
                         if oy < t.oh && ox < t.ow {
-                            let at = fb * p + oy * t.ow + ox;
-                            let values = l.to_array(l.add(*lanes, bias));
-                            for (k, v) in values.iter().enumerate() {
-                                y[at + k * p] = *v;
-                            }
+                            let at = (oy * t.ow + ox) * f + fb;
+                            l.store(&mut compact[at..], l.add(*lanes, bias));
                         }
                     }
                 }
             }
         }
     }
+    from_channels_last(l, &compact[..t.oh * t.ow * f], f, y);
 }
 
 lanes_kernel! {
@@ -486,11 +542,13 @@ fn gradient_tiles_with<L: Lanes>(
 ) {
     let f = g.f;
     let width = 2 * t.tw;
+    let (plane, compact) = plane.split_at_mut(t.plane() * f);
     let plane = &mut plane[..2 * t.th * width * f];
+    to_channels_last(l, dy, f, compact);
     plane.fill(0.0);
-    for oy in 0..t.oh {
+    for (oy, row) in compact.chunks_exact(t.ow * f).take(t.oh).enumerate() {
         let at = oy * width * f;
-        to_channels_last(dy, t.oh * t.ow, oy * t.ow, t.ow, &mut plane[at..], f);
+        plane[at..at + row.len()].copy_from_slice(row);
     }
     for ty in 0..t.th {
         for tx in 0..t.tw {
@@ -537,7 +595,7 @@ fn input_grad_tiles_with<L: Lanes>(
     dx: &mut [f32],
 ) {
     let c = g.c;
-    let plane = &mut plane[..t.plane() * c];
+    let (plane, compact) = plane.split_at_mut(t.plane() * c);
     plane.fill(0.0);
     for ty in 0..t.th {
         for tx in 0..t.tw {
@@ -556,48 +614,54 @@ fn input_grad_tiles_with<L: Lanes>(
             }
         }
     }
-    for iy in 0..g.h {
+    for (iy, row) in compact.chunks_exact_mut(g.w * c).take(g.h).enumerate() {
         let at = ((iy + g.ph.0) * t.wb + g.pw.0) * c;
-        from_channels_last(&plane[at..], c, dx, g.h * g.w, iy * g.w, g.w);
+        row.copy_from_slice(&plane[at..at + row.len()]);
     }
+    from_channels_last(l, &compact[..g.h * g.w * c], c, dx);
 }
 
-/// Copies pixels `at..at + len` of every plane of `src` (planes `plane` apart) into `dst`,
-/// channels-last: pixel `p`'s channel `c` lands at `dst[p * channels + c]`. Eight channels at a
-/// time, so that writes go whole lanes.
+/// `src` `[C, P]` as `dst` `[P, C]`, in 8x8 blocks.
 #[inline(always)]
-fn to_channels_last(
-    src: &[f32],
-    plane: usize,
-    at: usize,
-    len: usize,
-    dst: &mut [f32],
-    channels: usize,
-) {
+fn to_channels_last<L: Lanes>(l: L, src: &[f32], channels: usize, dst: &mut [f32]) {
+    let p = src.len() / channels;
+    let full = p / LANES * LANES;
     for cb in (0..channels).step_by(LANES) {
-        let rows: [&[f32]; LANES] = std::array::from_fn(|l| &src[(cb + l) * plane + at..][..len]);
-        for p in 0..len {
-            for (l, row) in rows.iter().enumerate() {
-                dst[p * channels + cb + l] = row[p];
+        for at in (0..full).step_by(LANES) {
+            let mut rows = [l.zero(); LANES];
+            for (k, row) in rows.iter_mut().enumerate() {
+                *row = l.load(&src[(cb + k) * p + at..]);
+            }
+            for (k, col) in l.transpose8(rows).iter().enumerate() {
+                l.store(&mut dst[(at + k) * channels + cb..], *col);
+            }
+        }
+        for at in full..p {
+            for k in 0..LANES {
+                dst[at * channels + cb + k] = src[(cb + k) * p + at];
             }
         }
     }
 }
 
-/// The inverse of [`to_channels_last`].
+/// The inverse of [`to_channels_last`]: `src` `[P, C]` as `dst` `[C, P]`.
 #[inline(always)]
-fn from_channels_last(
-    src: &[f32],
-    channels: usize,
-    dst: &mut [f32],
-    plane: usize,
-    at: usize,
-    len: usize,
-) {
+fn from_channels_last<L: Lanes>(l: L, src: &[f32], channels: usize, dst: &mut [f32]) {
+    let p = dst.len() / channels;
+    let full = p / LANES * LANES;
     for cb in (0..channels).step_by(LANES) {
-        for p in 0..len {
-            for (l, v) in src[p * channels + cb..][..LANES].iter().enumerate() {
-                dst[(cb + l) * plane + at + p] = *v;
+        for at in (0..full).step_by(LANES) {
+            let mut rows = [l.zero(); LANES];
+            for (k, row) in rows.iter_mut().enumerate() {
+                *row = l.load(&src[(at + k) * channels + cb..]);
+            }
+            for (k, col) in l.transpose8(rows).iter().enumerate() {
+                l.store(&mut dst[(cb + k) * p + at..], *col);
+            }
+        }
+        for at in full..p {
+            for k in 0..LANES {
+                dst[(cb + k) * p + at] = src[at * channels + cb + k];
             }
         }
     }
@@ -611,8 +675,9 @@ fn split(buf: &mut [f32], first: usize, second: usize) -> (&mut [f32], &mut [f32
 }
 
 /// Scratch for one plane laid out channels-last.
+/// Scratch of the transforms: a bordered plane and a compact image, both channels-last.
 fn plane_scratch(g: &ConvGeom, t: &Tiles) -> usize {
-    t.plane() * g.c.max(g.f)
+    t.plane() * g.c.max(g.f) + (g.h * g.w).max(t.oh * t.ow) * g.c.max(g.f)
 }
 
 pub(crate) fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvGeom) -> Vec<f32> {
@@ -646,7 +711,7 @@ pub(crate) fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvGeom) 
                     );
                 }
                 for (k, y) in o.chunks_mut(out_img).enumerate() {
-                    output_tiles(&m[k * t.count() * g.f..], ld, g, &t, bias, y);
+                    output_tiles(&m[k * t.count() * g.f..], ld, g, &t, bias, plane, y);
                 }
             })
         });
@@ -804,6 +869,7 @@ mod tests {
                 g: &g,
                 t: &t,
                 bias: Some(&bias),
+                compact: &mut plane,
                 y,
                 _life: pd
             });
@@ -831,5 +897,125 @@ mod tests {
             assert_eq!(pair[0], pair[1]);
         }
         assert!(results[0].iter().all(|r| r.iter().any(|&v| v != 0.0)));
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    #[test]
+    fn time_transforms() {
+        for n in [2usize, 4, 14] {
+            run(n);
+        }
+    }
+    fn run(n: usize) {
+        let g = ConvGeom {
+            batch: n,
+            c: 32,
+            h: 13,
+            w: 13,
+            f: 64,
+            kh: 3,
+            kw: 3,
+            sh: 1,
+            sw: 1,
+            ph: (0, 0),
+            pw: (0, 0),
+            dh: 1,
+            dw: 1,
+        };
+        let t = Tiles::new(&g);
+        let ld = n * t.count();
+        let x: Vec<f32> = (0..n * 32 * 169).map(|i| (i % 17) as f32).collect();
+        let dy: Vec<f32> = (0..n * 64 * 121).map(|i| (i % 13) as f32).collect();
+        let mut v = vec![0.0; XI * ld * 32];
+        let mut m = vec![0.0; XI * ld * 64];
+        let mut y = vec![0.0; n * 64 * 121];
+        let mut dx = vec![0.0; n * 32 * 169];
+        let mut plane = vec![0.0; plane_scratch(&g, &t)];
+        let mut tm = [vec![], vec![], vec![], vec![], vec![], vec![]];
+        for _ in 0..40 {
+            let s = std::time::Instant::now();
+            for k in 0..n {
+                input_tiles(
+                    &x[k * 32 * 169..][..32 * 169],
+                    &g,
+                    &t,
+                    &mut plane,
+                    &mut v[k * t.count() * 32..],
+                    ld,
+                );
+            }
+            tm[0].push(s.elapsed().as_secs_f64() * 1e6);
+            let s = std::time::Instant::now();
+            for k in 0..n {
+                output_tiles(
+                    &m[k * t.count() * 64..],
+                    ld,
+                    &g,
+                    &t,
+                    None,
+                    &mut plane,
+                    &mut y[k * 64 * 121..][..64 * 121],
+                );
+            }
+            tm[1].push(s.elapsed().as_secs_f64() * 1e6);
+            let s = std::time::Instant::now();
+            for k in 0..n {
+                gradient_tiles(
+                    &dy[k * 64 * 121..][..64 * 121],
+                    &g,
+                    &t,
+                    &mut plane,
+                    &mut m[k * t.count() * 64..],
+                    ld,
+                );
+            }
+            tm[2].push(s.elapsed().as_secs_f64() * 1e6);
+            let s = std::time::Instant::now();
+            for k in 0..n {
+                input_grad_tiles(
+                    &v[k * t.count() * 32..],
+                    ld,
+                    &g,
+                    &t,
+                    &mut plane,
+                    &mut dx[k * 32 * 169..][..32 * 169],
+                );
+            }
+            tm[3].push(s.elapsed().as_secs_f64() * 1e6);
+            let u = vec![0.5f32; XI * 64 * 32];
+            let s = std::time::Instant::now();
+            for xi in 0..XI {
+                sgemm(
+                    (64, ld, 32),
+                    &mut m[xi * ld * 64..][..ld * 64],
+                    (1, 64),
+                    false,
+                    &u[xi * 64 * 32..][..64 * 32],
+                    (32, 1),
+                    &v[xi * ld * 32..][..ld * 32],
+                    (1, 32),
+                );
+            }
+            tm[4].push(s.elapsed().as_secs_f64() * 1e6);
+            tm[5].push(0.0);
+        }
+        let nn = n;
+        for (n, mut ts) in [
+            "in",
+            "out",
+            "grad",
+            "ingrad",
+            "fwd gemm",
+            "transpose (plain)",
+        ]
+        .iter()
+        .zip(tm)
+        {
+            ts.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            println!("n={nn} {n}: {:.1} us per image", ts[20] / nn as f64);
+        }
     }
 }
