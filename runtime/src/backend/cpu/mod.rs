@@ -31,6 +31,8 @@ macro_rules! kernel {
     };
 }
 
+#[macro_use]
+mod lanes;
 pub mod conv;
 pub mod elementwise;
 pub mod fused;

@@ -15,14 +15,16 @@
 use rayon::prelude::*;
 
 use super::conv::{sgemm, with_columns};
+#[cfg(all(test, target_arch = "x86_64"))]
+use super::lanes::with_avx;
+#[cfg(test)]
+use super::lanes::{avx2_fma, Kernel, Plain};
+use super::lanes::{Lanes, LANES};
 use super::pool;
 use crate::fused::ConvGeom;
 
 /// Tile elements: a 4x4 tile.
 const XI: usize = 16;
-
-/// Channels per transform step.
-const LANES: usize = 8;
 
 /// Columns per GEMM: tiles of several images side by side.
 const COLUMNS: usize = 512;
@@ -77,218 +79,6 @@ impl Tiles {
     fn per_chunk(&self, g: &ConvGeom) -> usize {
         (COLUMNS / self.count().max(1)).clamp(1, g.batch.max(1))
     }
-}
-
-/// Eight-lane arithmetic: AVX registers where the processor has them ([`Avx`]), arrays
-/// elsewhere ([`Plain`]). The transforms are written once over this trait, inlined into an
-/// entry compiled for AVX2 (see [`dispatch`]).
-trait Lanes: Copy {
-    type V: Copy;
-    fn load(self, s: &[f32]) -> Self::V;
-    fn store(self, s: &mut [f32], v: Self::V);
-    fn add(self, a: Self::V, b: Self::V) -> Self::V;
-    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
-    fn zero(self) -> Self::V;
-    fn to_array(self, v: Self::V) -> [f32; LANES];
-    /// Eight rows of eight lanes transposed: lane `k` of row `r` becomes lane `r` of row `k`.
-    fn transpose8(self, rows: [Self::V; LANES]) -> [Self::V; LANES];
-}
-
-#[derive(Clone, Copy)]
-struct Plain;
-
-impl Lanes for Plain {
-    type V = [f32; LANES];
-
-    #[inline(always)]
-    fn load(self, s: &[f32]) -> Self::V {
-        s[..LANES].try_into().expect("a full set of lanes")
-    }
-
-    #[inline(always)]
-    fn store(self, s: &mut [f32], v: Self::V) {
-        s[..LANES].copy_from_slice(&v);
-    }
-
-    #[inline(always)]
-    fn add(self, mut a: Self::V, b: Self::V) -> Self::V {
-        a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
-        a
-    }
-
-    #[inline(always)]
-    fn sub(self, mut a: Self::V, b: Self::V) -> Self::V {
-        a.iter_mut().zip(b).for_each(|(a, b)| *a -= b);
-        a
-    }
-
-    #[inline(always)]
-    fn zero(self) -> Self::V {
-        [0.0; LANES]
-    }
-
-    #[inline(always)]
-    fn to_array(self, v: Self::V) -> [f32; LANES] {
-        v
-    }
-
-    #[inline(always)]
-    fn transpose8(self, rows: [Self::V; LANES]) -> [Self::V; LANES] {
-        let mut out = [[0.0; LANES]; LANES];
-        for (r, row) in rows.iter().enumerate() {
-            for (k, v) in row.iter().enumerate() {
-                out[k][r] = *v;
-            }
-        }
-        out
-    }
-}
-
-/// AVX lanes; made only by [`with_avx`], which runs once the processor is known to have AVX2.
-#[cfg(target_arch = "x86_64")]
-#[derive(Clone, Copy)]
-struct Avx(());
-
-#[cfg(target_arch = "x86_64")]
-impl Lanes for Avx {
-    type V = std::arch::x86_64::__m256;
-
-    #[inline(always)]
-    fn load(self, s: &[f32]) -> Self::V {
-        let s = &s[..LANES];
-        // SAFETY: `Avx` exists only where AVX is present; `s` holds eight values.
-        unsafe { std::arch::x86_64::_mm256_loadu_ps(s.as_ptr()) }
-    }
-
-    #[inline(always)]
-    fn store(self, s: &mut [f32], v: Self::V) {
-        let s = &mut s[..LANES];
-        // SAFETY: as in `load`.
-        unsafe { std::arch::x86_64::_mm256_storeu_ps(s.as_mut_ptr(), v) }
-    }
-
-    #[inline(always)]
-    fn add(self, a: Self::V, b: Self::V) -> Self::V {
-        // SAFETY: `Avx` exists only where AVX is present.
-        unsafe { std::arch::x86_64::_mm256_add_ps(a, b) }
-    }
-
-    #[inline(always)]
-    fn sub(self, a: Self::V, b: Self::V) -> Self::V {
-        // SAFETY: as in `add`.
-        unsafe { std::arch::x86_64::_mm256_sub_ps(a, b) }
-    }
-
-    #[inline(always)]
-    fn zero(self) -> Self::V {
-        // SAFETY: as in `add`.
-        unsafe { std::arch::x86_64::_mm256_setzero_ps() }
-    }
-
-    #[inline(always)]
-    fn to_array(self, v: Self::V) -> [f32; LANES] {
-        let mut out = [0.0; LANES];
-        self.store(&mut out, v);
-        out
-    }
-
-    #[inline(always)]
-    fn transpose8(self, r: [Self::V; LANES]) -> [Self::V; LANES] {
-        use std::arch::x86_64::*;
-        // SAFETY: `Avx` exists only where AVX is present.
-        unsafe {
-            // Pairs of rows interleaved, then pairs of pairs, then the two 128-bit halves.
-            let lo = |a, b| _mm256_unpacklo_ps(a, b);
-            let hi = |a, b| _mm256_unpackhi_ps(a, b);
-            let t = [
-                lo(r[0], r[1]),
-                hi(r[0], r[1]),
-                lo(r[2], r[3]),
-                hi(r[2], r[3]),
-                lo(r[4], r[5]),
-                hi(r[4], r[5]),
-                lo(r[6], r[7]),
-                hi(r[6], r[7]),
-            ];
-            let u = [
-                _mm256_shuffle_ps::<0x44>(t[0], t[2]),
-                _mm256_shuffle_ps::<0xEE>(t[0], t[2]),
-                _mm256_shuffle_ps::<0x44>(t[1], t[3]),
-                _mm256_shuffle_ps::<0xEE>(t[1], t[3]),
-                _mm256_shuffle_ps::<0x44>(t[4], t[6]),
-                _mm256_shuffle_ps::<0xEE>(t[4], t[6]),
-                _mm256_shuffle_ps::<0x44>(t[5], t[7]),
-                _mm256_shuffle_ps::<0xEE>(t[5], t[7]),
-            ];
-            [
-                _mm256_permute2f128_ps::<0x20>(u[0], u[4]),
-                _mm256_permute2f128_ps::<0x20>(u[1], u[5]),
-                _mm256_permute2f128_ps::<0x20>(u[2], u[6]),
-                _mm256_permute2f128_ps::<0x20>(u[3], u[7]),
-                _mm256_permute2f128_ps::<0x31>(u[0], u[4]),
-                _mm256_permute2f128_ps::<0x31>(u[1], u[5]),
-                _mm256_permute2f128_ps::<0x31>(u[2], u[6]),
-                _mm256_permute2f128_ps::<0x31>(u[3], u[7]),
-            ]
-        }
-    }
-}
-
-/// A lanes-generic kernel with its arguments.
-trait Kernel {
-    fn run<L: Lanes>(self, l: L);
-}
-
-/// Runs `k` with AVX lanes where the processor has AVX2 and FMA, with plain arrays elsewhere.
-/// Kernels and everything they call are `#[inline(always)]`, so that they compile inside
-/// [`with_avx`], which is compiled for AVX2.
-fn dispatch(k: impl Kernel) {
-    #[cfg(target_arch = "x86_64")]
-    if avx2_fma() {
-        // SAFETY: the processor has AVX2 and FMA.
-        return unsafe { with_avx(k) };
-    }
-    k.run(Plain)
-}
-
-/// Whether the processor has AVX2 and FMA.
-fn avx2_fma() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    return std::arch::is_x86_feature_detected!("avx2")
-        && std::arch::is_x86_feature_detected!("fma");
-    #[allow(unreachable_code)]
-    false
-}
-
-/// # Safety
-/// The processor must have AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn with_avx(k: impl Kernel) {
-    k.run(Avx(()))
-}
-
-/// Defines a [`Kernel`] struct `$name` over the arguments of the lanes-generic `$f`, and a
-/// function `$call` running it through [`dispatch`].
-macro_rules! lanes_kernel {
-    ($(#[$attr:meta])* fn $call:ident => $name:ident($($arg:ident: $ty:ty),* $(,)?) = $f:ident) => {
-        struct $name<'a> {
-            $($arg: $ty,)*
-            _life: std::marker::PhantomData<&'a ()>,
-        }
-
-        impl Kernel for $name<'_> {
-            #[inline(always)]
-            fn run<L: Lanes>(self, l: L) {
-                $f(l, $(self.$arg),*)
-            }
-        }
-
-        $(#[$attr])*
-        fn $call<'a>($($arg: $ty),*) {
-            dispatch($name { $($arg,)* _life: std::marker::PhantomData })
-        }
-    };
 }
 
 /// `B^T d` along one axis.
@@ -475,6 +265,7 @@ lanes_kernel! {
 }
 
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn output_tiles_with<L: Lanes>(
     l: L,
     m: &[f32],
@@ -897,125 +688,5 @@ mod tests {
             assert_eq!(pair[0], pair[1]);
         }
         assert!(results[0].iter().all(|r| r.iter().any(|&v| v != 0.0)));
-    }
-}
-
-#[cfg(test)]
-mod timing {
-    use super::*;
-    #[test]
-    fn time_transforms() {
-        for n in [2usize, 4, 14] {
-            run(n);
-        }
-    }
-    fn run(n: usize) {
-        let g = ConvGeom {
-            batch: n,
-            c: 32,
-            h: 13,
-            w: 13,
-            f: 64,
-            kh: 3,
-            kw: 3,
-            sh: 1,
-            sw: 1,
-            ph: (0, 0),
-            pw: (0, 0),
-            dh: 1,
-            dw: 1,
-        };
-        let t = Tiles::new(&g);
-        let ld = n * t.count();
-        let x: Vec<f32> = (0..n * 32 * 169).map(|i| (i % 17) as f32).collect();
-        let dy: Vec<f32> = (0..n * 64 * 121).map(|i| (i % 13) as f32).collect();
-        let mut v = vec![0.0; XI * ld * 32];
-        let mut m = vec![0.0; XI * ld * 64];
-        let mut y = vec![0.0; n * 64 * 121];
-        let mut dx = vec![0.0; n * 32 * 169];
-        let mut plane = vec![0.0; plane_scratch(&g, &t)];
-        let mut tm = [vec![], vec![], vec![], vec![], vec![], vec![]];
-        for _ in 0..40 {
-            let s = std::time::Instant::now();
-            for k in 0..n {
-                input_tiles(
-                    &x[k * 32 * 169..][..32 * 169],
-                    &g,
-                    &t,
-                    &mut plane,
-                    &mut v[k * t.count() * 32..],
-                    ld,
-                );
-            }
-            tm[0].push(s.elapsed().as_secs_f64() * 1e6);
-            let s = std::time::Instant::now();
-            for k in 0..n {
-                output_tiles(
-                    &m[k * t.count() * 64..],
-                    ld,
-                    &g,
-                    &t,
-                    None,
-                    &mut plane,
-                    &mut y[k * 64 * 121..][..64 * 121],
-                );
-            }
-            tm[1].push(s.elapsed().as_secs_f64() * 1e6);
-            let s = std::time::Instant::now();
-            for k in 0..n {
-                gradient_tiles(
-                    &dy[k * 64 * 121..][..64 * 121],
-                    &g,
-                    &t,
-                    &mut plane,
-                    &mut m[k * t.count() * 64..],
-                    ld,
-                );
-            }
-            tm[2].push(s.elapsed().as_secs_f64() * 1e6);
-            let s = std::time::Instant::now();
-            for k in 0..n {
-                input_grad_tiles(
-                    &v[k * t.count() * 32..],
-                    ld,
-                    &g,
-                    &t,
-                    &mut plane,
-                    &mut dx[k * 32 * 169..][..32 * 169],
-                );
-            }
-            tm[3].push(s.elapsed().as_secs_f64() * 1e6);
-            let u = vec![0.5f32; XI * 64 * 32];
-            let s = std::time::Instant::now();
-            for xi in 0..XI {
-                sgemm(
-                    (64, ld, 32),
-                    &mut m[xi * ld * 64..][..ld * 64],
-                    (1, 64),
-                    false,
-                    &u[xi * 64 * 32..][..64 * 32],
-                    (32, 1),
-                    &v[xi * ld * 32..][..ld * 32],
-                    (1, 32),
-                );
-            }
-            tm[4].push(s.elapsed().as_secs_f64() * 1e6);
-            tm[5].push(0.0);
-        }
-        let nn = n;
-        for (n, mut ts) in [
-            "in",
-            "out",
-            "grad",
-            "ingrad",
-            "fwd gemm",
-            "transpose (plain)",
-        ]
-        .iter()
-        .zip(tm)
-        {
-            ts.sort_by(|a, b| a.partial_cmp(b).unwrap());
-            println!("n={nn} {n}: {:.1} us per image", ts[20] / nn as f64);
-        }
     }
 }
