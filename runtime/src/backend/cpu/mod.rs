@@ -8,9 +8,11 @@
 //! [`elementwise`]. Every kernel writes into a recycled [`pool::Buffer`].
 
 /// Defines a kernel compiled twice: for AVX2 with FMA, run where the processor has them, and
-/// for the baseline `x86_64` (SSE2) or other targets. Helpers a kernel calls are
-/// `#[inline(always)]` so that they compile inside it; its closures inherit its features.
-/// Both builds round alike: the AVX2 one only packs the same operations in wider registers.
+/// for the baseline `x86_64` (SSE2) or other targets, so that the compiler vectorizes it eight
+/// wide. Helpers it calls are `#[inline(always)]` so that they compile inside it. Kernels are
+/// the leaves that a parallel loop's body calls: a closure handed to rayon compiles without
+/// the features, and what it calls from a kernel's body would not inline. Both builds round
+/// alike: the AVX2 one only packs the same operations in wider registers.
 macro_rules! kernel {
     ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$attr])*
