@@ -42,7 +42,7 @@ impl Operator for Gemm {
         let (va, vb) = (Strided::new(&inp[0].1), Strided::new(&inp[1].1));
         let (a, b) = (data(&inp[0].0), data(&inp[1].0));
 
-        // Output strides: the product's shape without the K axis, row-major.
+        // Output strides: the product's shape without the K axis, row-major in `order`.
         let shape: Vec<usize> = va.axes.iter().map(|x| x.len).collect();
         // The product's axes other than K, and the order they are written in.
         let out_axes: Vec<usize> = (0..shape.len()).filter(|&i| i != self.k_axis).collect();
@@ -112,12 +112,14 @@ impl Operator for Gemm {
             }
             let (a, b) = (Operand(a, oa, m.a, k.a), Operand(b, ob, k.b, n.b));
             let dst = out[oo as usize..].as_mut_ptr();
-            if large {
-                split_gemm((m, n, k.len), dst, a, b, self.threads);
-            } else {
-                // SAFETY: the views were built over these buffers, and the output strides
-                // span exactly `total` elements: every index read or written is inside.
-                unsafe { run_gemm((m, n, k.len), dst, a, b) };
+            // SAFETY: the views were built over these buffers, and the output strides span
+            // exactly `total` elements: every index read or written is inside.
+            unsafe {
+                if large {
+                    split_gemm((m, n, k.len), dst, a, b, self.threads);
+                } else {
+                    run_gemm((m, n, k.len), dst, a, b);
+                }
             }
         }
         super::elementwise::tensor(out)
@@ -159,7 +161,16 @@ unsafe fn run_gemm((m, n, k): (Dim, Dim, usize), dst: *mut f32, a: Operand, b: O
 /// [`run_gemm`] with the longer of `M` and `N` cut into one band per thread, each band a
 /// whole number of the microkernel's 16 rows: `gemm`'s own threading leaves a core idle on
 /// the small products of a dense layer (e.g. `x^T g` with `K` the batch).
-fn split_gemm((m, n, k): (Dim, Dim, usize), dst: *mut f32, a: Operand, b: Operand, threads: usize) {
+///
+/// # Safety
+/// As for [`run_gemm`].
+unsafe fn split_gemm(
+    (m, n, k): (Dim, Dim, usize),
+    dst: *mut f32,
+    a: Operand,
+    b: Operand,
+    threads: usize,
+) {
     use rayon::prelude::*;
     let along_m = m.len >= n.len;
     let len = if along_m { m.len } else { n.len };
