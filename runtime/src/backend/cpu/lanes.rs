@@ -176,6 +176,8 @@ pub(super) fn avx2_fma() -> bool {
     false
 }
 
+/// Runs `k` on AVX lanes, compiled for AVX2 and FMA.
+///
 /// # Safety
 /// The processor must have AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
