@@ -268,7 +268,13 @@ kernel! {
 
 kernel! {
     /// The inverse of [`images_to_matrix`], adding `bias[f]` to row `f` on the way.
-    fn matrix_to_images(matrix: &[f32], images: &mut [f32], f: usize, p: usize, bias: Option<&[f32]>) {
+    fn matrix_to_images(
+        matrix: &[f32],
+        images: &mut [f32],
+        f: usize,
+        p: usize,
+        bias: Option<&[f32]>,
+    ) {
         let n = images.len() / (f * p);
         for (k, image) in images.chunks_mut(f * p).enumerate() {
             for (fi, row) in image.chunks_mut(p).enumerate() {

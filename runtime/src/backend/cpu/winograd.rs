@@ -471,6 +471,27 @@ fn plane_scratch(g: &ConvGeom, t: &Tiles) -> usize {
     t.plane() * g.c.max(g.f) + (g.h * g.w).max(t.oh * t.ow) * g.c.max(g.f)
 }
 
+/// `V` `[16, n T, C]` of a chunk of images `xs`.
+fn input_matrix(xs: &[f32], g: &ConvGeom, t: &Tiles, plane: &mut [f32], v: &mut [f32], ld: usize) {
+    for (k, image) in xs.chunks(g.c * g.h * g.w).enumerate() {
+        input_tiles(image, g, t, plane, &mut v[k * t.count() * g.c..], ld);
+    }
+}
+
+/// `Z` `[16, n T, F]` of a chunk's output gradients `gs`.
+fn gradient_matrix(
+    gs: &[f32],
+    g: &ConvGeom,
+    t: &Tiles,
+    plane: &mut [f32],
+    z: &mut [f32],
+    ld: usize,
+) {
+    for (k, dy) in gs.chunks(g.f * t.oh * t.ow).enumerate() {
+        gradient_tiles(dy, g, t, plane, &mut z[k * t.count() * g.f..], ld);
+    }
+}
+
 pub(crate) fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvGeom) -> Vec<f32> {
     let t = Tiles::new(g);
     let u = filters(w, g);
@@ -484,9 +505,7 @@ pub(crate) fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvGeom) 
             let (vc, mc) = (XI * ld * g.c, XI * ld * g.f);
             with_columns(vc + mc + plane_scratch(g, &t), |buf| {
                 let (v, m, plane) = split(buf, vc, mc);
-                for (k, image) in xs.chunks(img).enumerate() {
-                    input_tiles(image, g, &t, plane, &mut v[k * t.count() * g.c..], ld);
-                }
+                input_matrix(xs, g, &t, plane, v, ld);
                 for xi in 0..XI {
                     // M[xi] [F, n T] = U[xi] [F, C] V[xi] [C, n T], both tile matrices
                     // stored tile-major.
@@ -522,9 +541,7 @@ pub(crate) fn input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
             let (zc, vc) = (XI * ld * g.f, XI * ld * g.c);
             with_columns(zc + vc + plane_scratch(g, &t), |buf| {
                 let (z, dv, plane) = split(buf, zc, vc);
-                for (k, dyk) in gs.chunks(out_img).enumerate() {
-                    gradient_tiles(dyk, g, &t, plane, &mut z[k * t.count() * g.f..], ld);
-                }
+                gradient_matrix(gs, g, &t, plane, z, ld);
                 for xi in 0..XI {
                     // dV[xi] [C, n T] = U[xi]^T [C, F] Z[xi] [F, n T].
                     sgemm(
@@ -561,12 +578,8 @@ pub(crate) fn filter_grad(x: &[f32], dy: &[f32], g: &ConvGeom) -> Vec<f32> {
             let mut du = vec![0.0; XI * fc];
             with_columns(vc + zc + plane_scratch(g, &t), |buf| {
                 let (v, z, plane) = split(buf, vc, zc);
-                for (k, image) in xs.chunks(img).enumerate() {
-                    input_tiles(image, g, &t, plane, &mut v[k * t.count() * g.c..], ld);
-                }
-                for (k, dyk) in gs.chunks(out_img).enumerate() {
-                    gradient_tiles(dyk, g, &t, plane, &mut z[k * t.count() * g.f..], ld);
-                }
+                input_matrix(xs, g, &t, plane, v, ld);
+                gradient_matrix(gs, g, &t, plane, z, ld);
                 for xi in 0..XI {
                     // dU[xi] [F, C] = Z[xi] [F, n T] V[xi]^T [n T, C].
                     sgemm(
