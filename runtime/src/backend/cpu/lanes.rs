@@ -186,10 +186,14 @@ pub(super) unsafe fn with_avx(k: impl Kernel) {
     k.run(Avx(()))
 }
 
-/// Defines a [`Kernel`] struct `$name` over the arguments of the lanes-generic `$f`, and a
-/// function `$call` running it through [`dispatch`].
+/// Defines a lanes-generic kernel: a [`Kernel`] struct `$name` holding the arguments, whose
+/// `run` is `$body` with the lanes bound to `$l`, and a function `$call` running it through
+/// [`dispatch`].
 macro_rules! lanes_kernel {
-    ($(#[$attr:meta])* fn $call:ident => $name:ident($($arg:ident: $ty:ty),* $(,)?) = $f:ident) => {
+    (
+        $(#[$attr:meta])*
+        fn $call:ident => $name:ident($l:ident, $($arg:ident: $ty:ty),* $(,)?) $body:block
+    ) => {
         struct $name<'a> {
             $($arg: $ty,)*
             _life: std::marker::PhantomData<&'a ()>,
@@ -197,8 +201,9 @@ macro_rules! lanes_kernel {
 
         impl $crate::backend::cpu::lanes::Kernel for $name<'_> {
             #[inline(always)]
-            fn run<L: $crate::backend::cpu::lanes::Lanes>(self, l: L) {
-                $f(l, $(self.$arg),*)
+            fn run<L: $crate::backend::cpu::lanes::Lanes>(self, $l: L) {
+                let $name { $($arg,)* _life: _ } = self;
+                $body
             }
         }
 

@@ -24,9 +24,7 @@ macro_rules! kernel {
             {
                 #[target_feature(enable = "avx2,fma")]
                 fn wide($($arg: $ty),*) $(-> $ret)? $body
-                if std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-                {
+                if $crate::backend::cpu::lanes::avx2_fma() {
                     // SAFETY: the processor has the features `wide` is compiled for.
                     return unsafe { wide($($arg),*) };
                 }

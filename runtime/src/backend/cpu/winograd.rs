@@ -20,7 +20,7 @@ use super::lanes::with_avx;
 #[cfg(test)]
 use super::lanes::{avx2_fma, Kernel, Plain};
 use super::lanes::{Lanes, LANES};
-use super::pool;
+use super::pool::{self, Buffer};
 use crate::fused::ConvGeom;
 
 /// Tile elements: a 4x4 tile.
@@ -170,10 +170,11 @@ fn gt_rows(u: [f32; 4]) -> [f32; 3] {
     ]
 }
 
-/// The filters `[F, C, 3, 3]` as `U = G w G^T`, laid out `[16, F, C]`.
+/// The filters `[F, C, 3, 3]` as `U = G w G^T`, laid out `[16, F, C]`, in a pooled buffer.
 fn filters(w: &[f32], g: &ConvGeom) -> Vec<f32> {
     let fc = g.f * g.c;
-    let mut u = vec![0.0; XI * fc];
+    // Every element is written below.
+    let mut u = pool::take(XI * fc);
     for (at, k) in w.chunks_exact(9).enumerate() {
         let rows = [0, 1, 2].map(|i| g_rows([k[3 * i], k[3 * i + 1], k[3 * i + 2]]));
         for j in 0..4 {
@@ -205,43 +206,33 @@ lanes_kernel! {
     /// lands at `v[(xi * ld + t) * C..][..C]`. `plane` is scratch for the image bordered and
     /// laid out channels-last.
     fn input_tiles => InputTiles(
+        l,
         x: &'a [f32],
         g: &'a ConvGeom,
         t: &'a Tiles,
         plane: &'a mut [f32],
         v: &'a mut [f32],
         ld: usize,
-    ) = input_tiles_with
-}
-
-#[inline(always)]
-fn input_tiles_with<L: Lanes>(
-    l: L,
-    x: &[f32],
-    g: &ConvGeom,
-    t: &Tiles,
-    plane: &mut [f32],
-    v: &mut [f32],
-    ld: usize,
-) {
-    let c = g.c;
-    let (plane, compact) = plane.split_at_mut(t.plane() * c);
-    to_channels_last(l, x, c, compact);
-    plane.fill(0.0);
-    for (iy, row) in compact.chunks_exact(g.w * c).take(g.h).enumerate() {
-        let at = ((iy + g.ph.0) * t.wb + g.pw.0) * c;
-        plane[at..at + row.len()].copy_from_slice(row);
-    }
-    for ty in 0..t.th {
-        for tx in 0..t.tw {
-            let tile = ty * t.tw + tx;
-            for cb in (0..c).step_by(LANES) {
-                let d = tile4(l, plane, (2 * ty * t.wb + 2 * tx) * c + cb, t.wb * c, c);
-                // V = B^T d B, indexed [j][i].
-                let d = both_axes(l, d, bt);
-                for (j, col) in d.iter().enumerate() {
-                    for (i, lanes) in col.iter().enumerate() {
-                        l.store(&mut v[((i * 4 + j) * ld + tile) * c + cb..], *lanes);
+    ) {
+        let c = g.c;
+        let (plane, compact) = plane.split_at_mut(t.plane() * c);
+        to_channels_last(l, x, c, compact);
+        plane.fill(0.0);
+        for (iy, row) in compact.chunks_exact(g.w * c).take(g.h).enumerate() {
+            let at = ((iy + g.ph.0) * t.wb + g.pw.0) * c;
+            plane[at..at + row.len()].copy_from_slice(row);
+        }
+        for ty in 0..t.th {
+            for tx in 0..t.tw {
+                let tile = ty * t.tw + tx;
+                for cb in (0..c).step_by(LANES) {
+                    let d = tile4(l, plane, (2 * ty * t.wb + 2 * tx) * c + cb, t.wb * c, c);
+                    // V = B^T d B, indexed [j][i].
+                    let d = both_axes(l, d, bt);
+                    for (j, col) in d.iter().enumerate() {
+                        for (i, lanes) in col.iter().enumerate() {
+                            l.store(&mut v[((i * 4 + j) * ld + tile) * c + cb..], *lanes);
+                        }
                     }
                 }
             }
@@ -254,6 +245,7 @@ lanes_kernel! {
     /// tile `t`'s element `xi` is read at `m[(xi * ld + t) * F..][..F]`. `compact` is
     /// scratch for the output laid out channels-last.
     fn output_tiles => OutputTiles(
+        l,
         m: &'a [f32],
         ld: usize,
         g: &'a ConvGeom,
@@ -261,50 +253,37 @@ lanes_kernel! {
         bias: Option<&'a [f32]>,
         compact: &'a mut [f32],
         y: &'a mut [f32],
-    ) = output_tiles_with
-}
-
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn output_tiles_with<L: Lanes>(
-    l: L,
-    m: &[f32],
-    ld: usize,
-    g: &ConvGeom,
-    t: &Tiles,
-    bias: Option<&[f32]>,
-    compact: &mut [f32],
-    y: &mut [f32],
-) {
-    let f = g.f;
-    for ty in 0..t.th {
-        for tx in 0..t.tw {
-            let tile = ty * t.tw + tx;
-            for fb in (0..f).step_by(LANES) {
-                let d = tile4(l, m, tile * f + fb, 4 * ld * f, ld * f);
-                // Y = A^T M A: rows, then columns, indexed [c][r].
-                let rows = [at(l, d[0]), at(l, d[1]), at(l, d[2]), at(l, d[3])];
-                let cols = [
-                    at(l, [rows[0][0], rows[1][0], rows[2][0], rows[3][0]]),
-                    at(l, [rows[0][1], rows[1][1], rows[2][1], rows[3][1]]),
-                ];
-                let bias = match bias {
-                    Some(b) => l.load(&b[fb..]),
-                    None => l.zero(),
-                };
-                for (c, col) in cols.iter().enumerate() {
-                    for (r, lanes) in col.iter().enumerate() {
-                        let (oy, ox) = (2 * ty + r, 2 * tx + c);
-                        if oy < t.oh && ox < t.ow {
-                            let at = (oy * t.ow + ox) * f + fb;
-                            l.store(&mut compact[at..], l.add(*lanes, bias));
+    ) {
+        let f = g.f;
+        for ty in 0..t.th {
+            for tx in 0..t.tw {
+                let tile = ty * t.tw + tx;
+                for fb in (0..f).step_by(LANES) {
+                    let d = tile4(l, m, tile * f + fb, 4 * ld * f, ld * f);
+                    // Y = A^T M A: rows, then columns, indexed [c][r].
+                    let rows = [at(l, d[0]), at(l, d[1]), at(l, d[2]), at(l, d[3])];
+                    let cols = [
+                        at(l, [rows[0][0], rows[1][0], rows[2][0], rows[3][0]]),
+                        at(l, [rows[0][1], rows[1][1], rows[2][1], rows[3][1]]),
+                    ];
+                    let bias = match bias {
+                        Some(b) => l.load(&b[fb..]),
+                        None => l.zero(),
+                    };
+                    for (c, col) in cols.iter().enumerate() {
+                        for (r, lanes) in col.iter().enumerate() {
+                            let (oy, ox) = (2 * ty + r, 2 * tx + c);
+                            if oy < t.oh && ox < t.ow {
+                                let at = (oy * t.ow + ox) * f + fb;
+                                l.store(&mut compact[at..], l.add(*lanes, bias));
+                            }
                         }
                     }
                 }
             }
         }
+        from_channels_last(l, &compact[..t.oh * t.ow * f], f, y);
     }
-    from_channels_last(l, &compact[..t.oh * t.ow * f], f, y);
 }
 
 lanes_kernel! {
@@ -312,48 +291,38 @@ lanes_kernel! {
     /// past its edges): tile `t`'s element `xi` lands at `z[(xi * ld + t) * F..][..F]`.
     /// `plane` is scratch for the gradient laid out channels-last.
     fn gradient_tiles => GradientTiles(
+        l,
         dy: &'a [f32],
         g: &'a ConvGeom,
         t: &'a Tiles,
         plane: &'a mut [f32],
         z: &'a mut [f32],
         ld: usize,
-    ) = gradient_tiles_with
-}
-
-#[inline(always)]
-fn gradient_tiles_with<L: Lanes>(
-    l: L,
-    dy: &[f32],
-    g: &ConvGeom,
-    t: &Tiles,
-    plane: &mut [f32],
-    z: &mut [f32],
-    ld: usize,
-) {
-    let f = g.f;
-    let width = 2 * t.tw;
-    let (plane, compact) = plane.split_at_mut(t.plane() * f);
-    let plane = &mut plane[..2 * t.th * width * f];
-    to_channels_last(l, dy, f, compact);
-    plane.fill(0.0);
-    for (oy, row) in compact.chunks_exact(t.ow * f).take(t.oh).enumerate() {
-        let at = oy * width * f;
-        plane[at..at + row.len()].copy_from_slice(row);
-    }
-    for ty in 0..t.th {
-        for tx in 0..t.tw {
-            let tile = ty * t.tw + tx;
-            for fb in (0..f).step_by(LANES) {
-                let at = (2 * ty * width + 2 * tx) * f + fb;
-                let (row, col) = (width * f, f);
-                let d0 = [l.load(&plane[at..]), l.load(&plane[at + col..])];
-                let d1 = [l.load(&plane[at + row..]), l.load(&plane[at + row + col..])];
-                let rows = [a(l, d0), a(l, d1)];
-                for j in 0..4 {
-                    let col = a(l, [rows[0][j], rows[1][j]]);
-                    for (i, lanes) in col.iter().enumerate() {
-                        l.store(&mut z[((i * 4 + j) * ld + tile) * f + fb..], *lanes);
+    ) {
+        let f = g.f;
+        let width = 2 * t.tw;
+        let (plane, compact) = plane.split_at_mut(t.plane() * f);
+        let plane = &mut plane[..2 * t.th * width * f];
+        to_channels_last(l, dy, f, compact);
+        plane.fill(0.0);
+        for (oy, row) in compact.chunks_exact(t.ow * f).take(t.oh).enumerate() {
+            let at = oy * width * f;
+            plane[at..at + row.len()].copy_from_slice(row);
+        }
+        for ty in 0..t.th {
+            for tx in 0..t.tw {
+                let tile = ty * t.tw + tx;
+                for fb in (0..f).step_by(LANES) {
+                    let at = (2 * ty * width + 2 * tx) * f + fb;
+                    let (row, col) = (width * f, f);
+                    let d0 = [l.load(&plane[at..]), l.load(&plane[at + col..])];
+                    let d1 = [l.load(&plane[at + row..]), l.load(&plane[at + row + col..])];
+                    let rows = [a(l, d0), a(l, d1)];
+                    for j in 0..4 {
+                        let col = a(l, [rows[0][j], rows[1][j]]);
+                        for (i, lanes) in col.iter().enumerate() {
+                            l.store(&mut z[((i * 4 + j) * ld + tile) * f + fb..], *lanes);
+                        }
                     }
                 }
             }
@@ -366,50 +335,40 @@ lanes_kernel! {
     /// `[C, H, W]`: tile `t`'s element `xi` is read at `dv[(xi * ld + t) * C..][..C]`.
     /// `plane` is scratch for the bordered gradient laid out channels-last.
     fn input_grad_tiles => InputGradTiles(
+        l,
         dv: &'a [f32],
         ld: usize,
         g: &'a ConvGeom,
         t: &'a Tiles,
         plane: &'a mut [f32],
         dx: &'a mut [f32],
-    ) = input_grad_tiles_with
-}
-
-#[inline(always)]
-fn input_grad_tiles_with<L: Lanes>(
-    l: L,
-    dv: &[f32],
-    ld: usize,
-    g: &ConvGeom,
-    t: &Tiles,
-    plane: &mut [f32],
-    dx: &mut [f32],
-) {
-    let c = g.c;
-    let (plane, compact) = plane.split_at_mut(t.plane() * c);
-    plane.fill(0.0);
-    for ty in 0..t.th {
-        for tx in 0..t.tw {
-            let tile = ty * t.tw + tx;
-            for cb in (0..c).step_by(LANES) {
-                let d = tile4(l, dv, tile * c + cb, 4 * ld * c, ld * c);
-                // B dV B^T, indexed [j][i].
-                let d = both_axes(l, d, b);
-                for (j, col) in d.iter().enumerate() {
-                    for (i, lanes) in col.iter().enumerate() {
-                        let at = ((2 * ty + i) * t.wb + 2 * tx + j) * c + cb;
-                        let sum = l.add(l.load(&plane[at..]), *lanes);
-                        l.store(&mut plane[at..], sum);
+    ) {
+        let c = g.c;
+        let (plane, compact) = plane.split_at_mut(t.plane() * c);
+        plane.fill(0.0);
+        for ty in 0..t.th {
+            for tx in 0..t.tw {
+                let tile = ty * t.tw + tx;
+                for cb in (0..c).step_by(LANES) {
+                    let d = tile4(l, dv, tile * c + cb, 4 * ld * c, ld * c);
+                    // B dV B^T, indexed [j][i].
+                    let d = both_axes(l, d, b);
+                    for (j, col) in d.iter().enumerate() {
+                        for (i, lanes) in col.iter().enumerate() {
+                            let at = ((2 * ty + i) * t.wb + 2 * tx + j) * c + cb;
+                            let sum = l.add(l.load(&plane[at..]), *lanes);
+                            l.store(&mut plane[at..], sum);
+                        }
                     }
                 }
             }
         }
+        for (iy, row) in compact.chunks_exact_mut(g.w * c).take(g.h).enumerate() {
+            let at = ((iy + g.ph.0) * t.wb + g.pw.0) * c;
+            row.copy_from_slice(&plane[at..at + row.len()]);
+        }
+        from_channels_last(l, &compact[..g.h * g.w * c], c, dx);
     }
-    for (iy, row) in compact.chunks_exact_mut(g.w * c).take(g.h).enumerate() {
-        let at = ((iy + g.ph.0) * t.wb + g.pw.0) * c;
-        row.copy_from_slice(&plane[at..at + row.len()]);
-    }
-    from_channels_last(l, &compact[..g.h * g.w * c], c, dx);
 }
 
 /// `src` `[C, P]` as `dst` `[P, C]`, in 8x8 blocks.
@@ -494,7 +453,7 @@ fn gradient_matrix(
 
 pub(crate) fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvGeom) -> Vec<f32> {
     let t = Tiles::new(g);
-    let u = filters(w, g);
+    let u = Buffer(filters(w, g));
     let (img, out_img) = (g.c * g.h * g.w, g.f * t.oh * t.ow);
     let n = t.per_chunk(g);
     let mut out = pool::take(g.batch * out_img);
@@ -514,7 +473,7 @@ pub(crate) fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvGeom) 
                         &mut m[xi * ld * g.f..][..ld * g.f],
                         (1, g.f as isize),
                         false,
-                        &u[xi * g.f * g.c..][..g.f * g.c],
+                        &u.0[xi * g.f * g.c..][..g.f * g.c],
                         (g.c as isize, 1),
                         &v[xi * ld * g.c..][..ld * g.c],
                         (1, g.c as isize),
@@ -530,7 +489,7 @@ pub(crate) fn forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &ConvGeom) 
 
 pub(crate) fn input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
     let t = Tiles::new(g);
-    let u = filters(w, g);
+    let u = Buffer(filters(w, g));
     let (img, out_img) = (g.c * g.h * g.w, g.f * t.oh * t.ow);
     let n = t.per_chunk(g);
     let mut dx = pool::take(g.batch * img);
@@ -549,7 +508,7 @@ pub(crate) fn input_grad(dy: &[f32], w: &[f32], g: &ConvGeom) -> Vec<f32> {
                         &mut dv[xi * ld * g.c..][..ld * g.c],
                         (1, g.c as isize),
                         false,
-                        &u[xi * g.f * g.c..][..g.f * g.c],
+                        &u.0[xi * g.f * g.c..][..g.f * g.c],
                         (1, g.c as isize),
                         &z[xi * ld * g.f..][..ld * g.f],
                         (1, g.f as isize),
@@ -575,7 +534,7 @@ pub(crate) fn filter_grad(x: &[f32], dy: &[f32], g: &ConvGeom) -> Vec<f32> {
         .map(|(xs, gs)| {
             let ld = xs.len() / img * t.count();
             let (vc, zc) = (XI * ld * g.c, XI * ld * g.f);
-            let mut du = vec![0.0; XI * fc];
+            let mut du = pool::zeroed(XI * fc);
             with_columns(vc + zc + plane_scratch(g, &t), |buf| {
                 let (v, z, plane) = split(buf, vc, zc);
                 input_matrix(xs, g, &t, plane, v, ld);
@@ -597,11 +556,14 @@ pub(crate) fn filter_grad(x: &[f32], dy: &[f32], g: &ConvGeom) -> Vec<f32> {
             du
         })
         .collect();
-    let mut total = vec![0.0; XI * fc];
+    let mut total = pool::zeroed(XI * fc);
     for part in partials {
         total.iter_mut().zip(&part).for_each(|(t, p)| *t += p);
+        pool::give(part);
     }
-    filter_grad_from(&total, g)
+    let dw = filter_grad_from(&total, g);
+    pool::give(total);
+    dw
 }
 
 #[cfg(test)]
